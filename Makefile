@@ -1,0 +1,30 @@
+# One command to try it, one to test it. Both build .venv on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench image clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[sidecar,cluster,test]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/wi-transform inject --tenant-id 72f988bf-86f1-41af-91ab-2d7cd011db47 examples/quick-start.yaml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Needs a Docker engine (none runs on the development machines).
+image:
+	docker build --target proxy -t wi-transform/proxy .
+	docker build --target proxy-init -t wi-transform/proxy-init .
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis
