@@ -1,0 +1,99 @@
+"""The command line: flags in, one call, a report out, an exit code. Only this package imports click."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+from ..errors import EXIT_BUG, EXIT_OK, InputErrors, WiTransformError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="wi-transform")
+@click.option("--debug", is_flag=True, envvar="WI_TRANSFORM_DEBUG", help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Azure Workload Identity for Kubernetes manifests, at build time."""
+    ctx.obj = {"debug": debug}
+
+
+def inject_flags(f: F) -> F:
+    """The flags that decide what is injected; shared by inject, post-render, migrate --inject."""
+    decorators = [
+        click.option("-n", "--namespace", default="default", show_default=True,
+                     help="Namespace of objects that name none."),
+        click.option("--service-accounts", "service_accounts", multiple=True, metavar="PATH",
+                     help="Files or directories read for ServiceAccounts only (never written)."),
+        click.option("--tenant-id", envvar="AZURE_TENANT_ID",
+                     help="Tenant for ServiceAccounts without the tenant-id annotation [env AZURE_TENANT_ID]."),
+        click.option("--cloud", default="AzurePublicCloud", show_default=True,
+                     help="Azure cloud: AzurePublicCloud, AzureChinaCloud, AzureUSGovernmentCloud."),
+        click.option("--proxy-image", default=None, help="Image of the azwi-proxy sidecar."),
+        click.option("--proxy-init-image", default=None, help="Image of the azwi-proxy-init container."),
+        click.option("--native-sidecar/--no-native-sidecar", default=True, show_default=True,
+                     help="Run the proxy as a native sidecar (Kubernetes 1.29+)."),
+        click.option("--proxy-log-level", default="info", show_default=True,
+                     type=click.Choice(["debug", "info", "warning", "error"]),
+                     help="--log-level passed to the proxy sidecar."),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+def settings_from(flags: dict[str, Any]) -> Any:
+    from ..clouds import cloud
+    from ..options import UPSTREAM_PROXY_IMAGE, UPSTREAM_PROXY_INIT_IMAGE, InjectSettings
+
+    return InjectSettings(
+        authority_host=cloud(flags["cloud"]).authority_host,
+        tenant_id=flags["tenant_id"] or None,
+        proxy_image=flags["proxy_image"] or UPSTREAM_PROXY_IMAGE,
+        proxy_init_image=flags["proxy_init_image"] or UPSTREAM_PROXY_INIT_IMAGE,
+        native_sidecar=flags["native_sidecar"],
+        log_level=flags["proxy_log_level"],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and turn every outcome into an exit code (2 usage, 3 bad input, 4 bug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(os.environ.get("WI_TRANSFORM_DEBUG"))
+    try:
+        code = cli.main(args, prog_name="wi-transform", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except InputErrors as e:
+        for error in e.errors:
+            click.echo(f"{error}", err=True)
+        click.echo(f"wi-transform: {len(e.errors)} problem(s); nothing was written", err=True)
+        return e.exit_code
+    except WiTransformError as e:
+        click.echo(f"wi-transform: {e}", err=True)
+        return e.exit_code
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the one place that turns bugs into exit 4
+        if debug:
+            raise
+        click.echo(f"wi-transform: internal error: {type(e).__name__}: {e} "
+                   "(rerun with --debug for a traceback, and please report it)", err=True)
+        return EXIT_BUG
+    return int(code or 0)
+
+
+# Each command lives in a module of its own; importing it registers it on the group.
+from . import inject as _inject  # noqa: E402,F401

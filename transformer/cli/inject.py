@@ -1,0 +1,69 @@
+"""``wi-transform inject``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
+from . import cli, inject_flags, settings_from
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (exit 1 when any changed).")
+@click.option("--check", is_flag=True, help="Write nothing; print a diff and exit 1 if anything would change.")
+@click.option("--validate", is_flag=True, help="Validate the output; fail when it is invalid.")
+@click.option("--from-cluster", is_flag=True, help="Look up missing ServiceAccounts in the cluster.")
+@click.option("--context", default=None, help="kubeconfig context for --from-cluster.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the report to FILE.")
+@inject_flags
+def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
+           from_cluster: bool, context: str | None, report_file: str | None, **flags: Any) -> int:
+    """Inject Azure Workload Identity into the pod templates of PATHS (files, dirs, - for stdin)."""
+    from ..commands import inject as command
+    from ..options import InjectOptions
+
+    if in_place and check:
+        raise UsageError("--in-place and --check exclude each other: pick one")
+    if in_place and (not paths or "-" in paths):
+        raise UsageError("--in-place needs files, not standard input")
+    options = InjectOptions(
+        paths=paths,
+        mode="in-place" if in_place else "check" if check else "stdout",
+        namespace=flags["namespace"],
+        service_accounts=flags["service_accounts"],
+        settings=settings_from(flags),
+        validate=validate,
+        from_cluster=from_cluster,
+        context=context,
+        report_file=report_file,
+    )
+    result = command.run(options)
+    return _finish_inject(options, result)
+
+
+def _finish_inject(options: Any, result: Any) -> int:
+    from ..commands import inject as command
+    from ..report import inject_report
+
+    changed = bool(result.changed)
+    if options.mode == "stdout":
+        sys.stdout.buffer.write(result.stream())
+        sys.stdout.flush()
+    elif options.mode == "check":
+        sys.stdout.write(result.diff())
+    else:
+        command.write(result)
+    text = inject_report(result.entries)
+    sys.stderr.write(text)
+    if options.report_file:
+        with open(options.report_file, "w", encoding="utf-8") as f:
+            f.write(text)
+    if options.mode in ("check", "in-place") and changed:
+        return EXIT_CHANGED
+    return EXIT_OK
+
+

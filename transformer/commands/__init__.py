@@ -1,0 +1,1 @@
+"""One module per command: options in, result out; no click, no printing."""

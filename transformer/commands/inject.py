@@ -1,0 +1,186 @@
+"""``wi-transform inject``: read every input, inject each triggered pod template, then write."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .. import edits as ed
+from .. import files, inject, inputs, textpatch
+from ..accounts import Accounts
+from ..errors import InputError, InputErrors
+from ..manifest import Resource, Source, parse
+from ..options import InjectOptions, InjectSettings
+from ..stringvalues import non_strings
+from ..workloads import template_path
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the per-resource report."""
+
+    title: str
+    status: str
+    detail: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.status}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class Rewritten:
+    source: Source
+    text: str
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.text
+
+
+@dataclass
+class InjectResult:
+    outputs: list[Rewritten] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[Rewritten]:
+        return [o for o in self.outputs if o.changed]
+
+    def stream(self) -> bytes:
+        """All outputs as one manifest stream, in input order."""
+        return join_stream(self.outputs[0].source, (o.text for o in self.outputs)) if self.outputs else b""
+
+    def diff(self) -> str:
+        chunks = []
+        for out in self.changed:
+            chunks += difflib.unified_diff(
+                out.source.text.splitlines(keepends=True),
+                out.text.splitlines(keepends=True),
+                fromfile=f"a/{out.source.name}",
+                tofile=f"b/{out.source.name}",
+            )
+        return "".join(chunks)
+
+
+def join_stream(first: Source, texts: Iterable[str]) -> bytes:
+    parts: list[str] = []
+    for text in texts:
+        if parts:
+            if not parts[-1].endswith("\n"):
+                parts.append("\n")
+            if not text.startswith("---"):
+                parts.append("---\n")
+        parts.append(text)
+    return first.encode("".join(parts))
+
+
+def run(options: InjectOptions, extra_accounts: Iterable[Resource] = ()) -> InjectResult:
+    """Inject every input; InputErrors with every problem when any input fails."""
+    sources = inputs.load(options.paths)
+    return inject_sources(sources, options, extra_accounts)
+
+
+def inject_sources(
+    sources: list[Source], options: InjectOptions, extra_accounts: Iterable[Resource] = ()
+) -> InjectResult:
+    accounts = Accounts(options.namespace)
+    if options.service_accounts:
+        accounts.add_from(inputs.resources(inputs.load(options.service_accounts)))
+    accounts.add_from(extra_accounts)
+    accounts.add_from(inputs.resources(sources))
+    injector = _Injector(accounts, options)
+    result = InjectResult()
+    for source in sources:
+        by_document = injector.source(source, result.entries)
+        text = textpatch.apply(source, by_document) if by_document else source.text
+        result.outputs.append(Rewritten(source, text))
+    if injector.errors:
+        raise InputErrors(injector.errors)
+    for out in result.changed:
+        _check_reparses(out)
+    return result
+
+
+def write(result: InjectResult) -> None:
+    files.write_all(
+        (out.source.file, out.source.encode(out.text))
+        for out in result.changed
+        if out.source.file is not None
+    )
+
+
+def _check_reparses(out: Rewritten) -> None:
+    # The patcher's output must read back; if it ever does not, that is our bug, not the input's.
+    try:
+        parse(out.source.name, out.source.encode(out.text))
+    except InputError as e:
+        raise AssertionError(f"edited {out.source.name} no longer parses: {e}") from e
+
+
+class _Injector:
+    def __init__(self, accounts: Accounts, options: InjectOptions) -> None:
+        self.accounts = accounts
+        self.options = options
+        self.settings: InjectSettings = options.settings
+        self.errors: list[InputError] = []
+
+    def source(self, source: Source, entries: list[Entry]) -> dict[int, list[ed.Edit]]:
+        by_document: dict[int, list[ed.Edit]] = defaultdict(list)
+        for document in source.documents:
+            for resource in document.resources():
+                entry, edits = self.resource(resource)
+                entries.append(entry)
+                by_document[document.index] += ed.prefixed(resource.prefix, edits)
+        return {k: v for k, v in by_document.items() if v}
+
+    def resource(self, resource: Resource) -> tuple[Entry, list[ed.Edit]]:
+        title = resource.title(self.options.namespace)
+        if resource.kind == "ServiceAccount":
+            self.errors += non_strings(resource, ("metadata",), prefix=inject.PREFIX, title=title)
+        path = template_path(resource.group, resource.kind)
+        template = _dig(resource.data, path) if path is not None else None
+        if path is None or not isinstance(template, dict):
+            return Entry(title, "skipped"), []
+        found = list(non_strings(resource, path + ("metadata",), prefix=inject.PREFIX, title=title))
+        self.errors += found
+        namespace = resource.namespace or self.options.namespace
+        account_name = inject.service_account_name(template)
+        account = self.accounts.get(namespace, account_name)
+        account_data = account.data if account is not None else None
+        if found or not inject.is_triggered(template, account_data):
+            return Entry(title, "skipped", "not labelled " + inject.USE), []
+        if account is None:
+            self.errors.append(
+                InputError(
+                    f"{title} uses ServiceAccount {namespace}/{account_name}, which is in none "
+                    "of the inputs: add its manifest to the inputs, point --service-accounts at "
+                    "the file or directory that has it, or use --from-cluster",
+                    resource.location(path + ("spec", "serviceAccountName")),
+                )
+            )
+            return Entry(title, "failed"), []
+        outcome = inject.inject(template, account.data, self.settings)
+        if isinstance(outcome, list):
+            for problem in outcome:
+                where = (
+                    account.location(problem.path)
+                    if problem.on_account
+                    else resource.location(path + problem.path)
+                )
+                self.errors.append(InputError(f"{title}: {problem.message}", where))
+            return Entry(title, "failed"), []
+        detail = "proxy" if outcome.proxy else ""
+        return Entry(title, outcome.status, detail, tuple(outcome.warnings)), ed.prefixed(
+            path, outcome.edits
+        )
+
+
+def _dig(data: object, path: tuple[str | int, ...]) -> object:
+    for step in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(step)
+    return data

@@ -1,0 +1,495 @@
+"""The webhook's mutation as a pure function: one pod template + its ServiceAccount -> edits.
+
+It follows Azure/azure-workload-identity pkg/webhook (v1.6.0) with the deviations the project
+chose (the v1.0-v1.5 token layout, ``inject-proxy-sidecar: "false"`` meaning no proxy, the native
+sidecar placed before user init containers, UID 1501 for the proxy). What we add is recorded in
+one annotation, so that a later run replaces its own additions instead of stacking new ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import edits as ed
+from .edits import Edit
+from .manifest import Path
+from .options import InjectSettings
+
+PREFIX = "azure.workload.identity/"
+USE = PREFIX + "use"
+CLIENT_ID = PREFIX + "client-id"
+TENANT_ID = PREFIX + "tenant-id"
+TOKEN_EXPIRATION = PREFIX + "service-account-token-expiration"
+SKIP_CONTAINERS = PREFIX + "skip-containers"
+INJECT_PROXY = PREFIX + "inject-proxy-sidecar"
+PROXY_PORT = PREFIX + "proxy-sidecar-port"
+MARKER = "wi-transform." + PREFIX + "injected"
+
+AUDIENCE = "api://AzureADTokenExchange"
+TOKEN_VOLUME = "azure-identity-token"
+TOKEN_PATH = "azure-identity-token"
+TOKEN_MOUNT_PATH = "/var/run/secrets/azure/tokens"
+TOKEN_FILE = f"{TOKEN_MOUNT_PATH}/{TOKEN_PATH}"
+PROXY_INIT = "azwi-proxy-init"
+PROXY = "azwi-proxy"
+PROXY_UID = 1501
+DEFAULT_PORT = 8000
+MIN_EXPIRATION, MAX_EXPIRATION, DEFAULT_EXPIRATION = 3600, 86400, 3600
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a template cannot be injected; ``path`` is relative to the template or account."""
+
+    path: Path
+    message: str
+    on_account: bool = False
+
+
+@dataclass
+class Outcome:
+    status: Literal["injected", "unchanged"]
+    proxy: bool
+    edits: list[Edit] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_triggered(template: dict[str, Any], account: dict[str, Any] | None) -> bool:
+    """The webhook's object selector, plus the ServiceAccount's label (the walkthrough's flow)."""
+    return _labels(template).get(USE) == "true" or (
+        account is not None and _labels(account).get(USE) == "true"
+    )
+
+
+def service_account_name(template: dict[str, Any]) -> str:
+    spec = _map(template.get("spec"))
+    name = spec.get("serviceAccountName")
+    return name if isinstance(name, str) and name else "default"
+
+
+def inject(
+    template: dict[str, Any], account: dict[str, Any], settings: InjectSettings
+) -> Outcome | list[Problem]:
+    """The edits that make ``template`` what the webhook would make it, or why it cannot be."""
+    problems: list[Problem] = []
+    annotations = _annotations(template)
+    spec = _map(template.get("spec"))
+    proxy = wants_proxy(annotations)
+    port = _proxy_port(annotations, problems) if proxy else DEFAULT_PORT
+    if proxy and spec.get("hostNetwork") is True:
+        problems.append(
+            Problem(
+                ("spec", "hostNetwork"),
+                f"{INJECT_PROXY} cannot be used with hostNetwork: true: the proxy's iptables "
+                "rules would redirect the whole node's metadata traffic; remove one of them",
+            )
+        )
+    expiration = _expiration(annotations, _annotations(account), problems)
+    tenant = _tenant(account, settings)
+    if not tenant:
+        problems.append(
+            Problem(
+                (),
+                "no tenant ID: annotate the ServiceAccount with "
+                f"{TENANT_ID}, or pass --tenant-id (or set AZURE_TENANT_ID)",
+            )
+        )
+    if problems:
+        return problems
+
+    client_id = _annotations(account).get(CLIENT_ID)
+    env = [
+        ("AZURE_CLIENT_ID", client_id if isinstance(client_id, str) else ""),
+        ("AZURE_TENANT_ID", tenant or ""),
+        ("AZURE_FEDERATED_TOKEN_FILE", TOKEN_FILE),
+        ("AZURE_AUTHORITY_HOST", settings.authority_host),
+    ]
+    plan = _Plan(template, [(n, v) for n, v in env if v], skip_containers(annotations))
+    sidecars = _sidecars(settings, port) if proxy else {}
+    problems += plan.containers(sidecars, settings.native_sidecar)
+    if problems:
+        return problems
+    plan.volume(expiration)
+    plan.marker()
+    outcome = Outcome("injected" if plan.edits else "unchanged", proxy, plan.edits)
+    if not client_id:
+        outcome.warnings.append(
+            f"the ServiceAccount has no {CLIENT_ID} annotation: AZURE_CLIENT_ID is not set"
+        )
+    return outcome
+
+
+def wants_proxy(annotations: dict[str, Any]) -> bool:
+    value = annotations.get(INJECT_PROXY)
+    return value is not None and not (isinstance(value, str) and value.lower() == "false")
+
+
+def skip_containers(annotations: dict[str, Any]) -> frozenset[str]:
+    value = annotations.get(SKIP_CONTAINERS)
+    if not isinstance(value, str) or not value:
+        return frozenset()
+    return frozenset(name.strip() for name in value.split(";"))
+
+
+def token_volume(expiration: int) -> dict[str, Any]:
+    source = {"path": TOKEN_PATH, "expirationSeconds": expiration, "audience": AUDIENCE}
+    return {"name": TOKEN_VOLUME, "projected": {"sources": [{"serviceAccountToken": source}]}}
+
+
+def token_mount() -> dict[str, Any]:
+    return {"name": TOKEN_VOLUME, "mountPath": TOKEN_MOUNT_PATH, "readOnly": True}
+
+
+# -- reading annotations ---------------------------------------------------------------------
+
+
+def _proxy_port(annotations: dict[str, Any], problems: list[Problem]) -> int:
+    value = annotations.get(PROXY_PORT)
+    if value is None:
+        return DEFAULT_PORT
+    if isinstance(value, str) and _GO_INT.fullmatch(value) and 1 <= int(value) <= 65535:
+        return int(value)
+    problems.append(
+        Problem(
+            ("metadata", "annotations", PROXY_PORT),
+            f"{PROXY_PORT} is {value!r}: it must be a port number from 1 to 65535, as a string",
+        )
+    )
+    return DEFAULT_PORT
+
+
+def _expiration(
+    pod: dict[str, Any], account: dict[str, Any], problems: list[Problem]
+) -> int:
+    for annotations, where in ((pod, "the pod template"), (account, "the ServiceAccount")):
+        value = annotations.get(TOKEN_EXPIRATION)
+        if value is None or value == "":
+            continue
+        if isinstance(value, str) and _GO_INT.fullmatch(value):
+            seconds = int(value)
+            if MIN_EXPIRATION <= seconds <= MAX_EXPIRATION:
+                return seconds
+        problems.append(
+            Problem(
+                ("metadata", "annotations", TOKEN_EXPIRATION),
+                f"{TOKEN_EXPIRATION} on {where} is {value!r}: it must be a whole number of "
+                f"seconds from {MIN_EXPIRATION} to {MAX_EXPIRATION}, as a string",
+                on_account=annotations is account,
+            )
+        )
+        return DEFAULT_EXPIRATION
+    return DEFAULT_EXPIRATION
+
+
+def _tenant(account: dict[str, Any], settings: InjectSettings) -> str | None:
+    value = _annotations(account).get(TENANT_ID)
+    if isinstance(value, str) and value:
+        return value
+    return settings.tenant_id or None
+
+
+# -- the proxy containers ----------------------------------------------------------------
+
+
+def _sidecars(settings: InjectSettings, port: int) -> dict[str, dict[str, Any]]:
+    init = {
+        "name": PROXY_INIT,
+        "image": settings.proxy_init_image,
+        "imagePullPolicy": "IfNotPresent",
+        "env": [{"name": "PROXY_PORT", "value": str(port)}],
+        "securityContext": {
+            "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]},
+            "privileged": True,
+            "runAsNonRoot": False,
+            "runAsUser": 0,
+        },
+    }
+    proxy: dict[str, Any] = {
+        "name": PROXY,
+        "image": settings.proxy_image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [f"--proxy-port={port}", f"--log-level={settings.log_level}"],
+        "ports": [{"containerPort": port}],
+        "lifecycle": {
+            "postStart": {
+                "exec": {
+                    "command": [
+                        "/proxy",
+                        f"--proxy-port={port}",
+                        "--probe",
+                        f"--log-level={settings.log_level}",
+                    ]
+                }
+            }
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": PROXY_UID,
+        },
+    }
+    if settings.native_sidecar:
+        proxy["restartPolicy"] = "Always"
+    return {PROXY_INIT: init, PROXY: proxy}
+
+
+# -- the plan: desired state compared with what is there ----------------------------------
+
+
+class _Plan:
+    def __init__(
+        self, template: dict[str, Any], env: list[tuple[str, str]], skip: frozenset[str]
+    ) -> None:
+        self.template = template
+        self.spec = _map(template.get("spec"))
+        self.env = env
+        self.skip = skip
+        self.prior = _read_marker(_annotations(template).get(MARKER))
+        self.record: dict[str, Any] = {"containers": {}, "proxy": []}
+        self.edits: list[Edit] = []
+
+    def containers(self, sidecars: dict[str, dict[str, Any]], native: bool) -> list[Problem]:
+        problems: list[Problem] = []
+        for field_name in ("initContainers", "containers"):
+            items = _list(self.spec.get(field_name))
+            for index, container in enumerate(items):
+                if not isinstance(container, dict):
+                    continue
+                name = container.get("name")
+                if name in (PROXY_INIT, PROXY) and name in self.prior["proxy"]:
+                    continue  # ours: rewritten below as a whole
+                problems += self._container(("spec", field_name, index), container)
+        if problems:
+            return problems
+        ours = {name: self._mutated(c) for name, c in sidecars.items()}
+        for name in list(ours):
+            if self._user_owned(name):
+                del ours[name]  # upstream leaves a container of that name alone
+        init_front = [ours[n] for n in (PROXY_INIT, PROXY) if n in ours] if native else []
+        init_back = [ours[PROXY_INIT]] if not native and PROXY_INIT in ours else []
+        main_front = [ours[PROXY]] if not native and PROXY in ours else []
+        self._place("initContainers", init_front, init_back)
+        self._place("containers", main_front, [])
+        self.record["proxy"] = sorted(ours)
+        return []
+
+    def volume(self, expiration: int) -> None:
+        self._upsert(("spec", "volumes"), token_volume(expiration))
+
+    def marker(self) -> None:
+        record = {
+            "containers": {k: v for k, v in sorted(self.record["containers"].items())},
+            "proxy": self.record["proxy"],
+        }
+        value = json.dumps(record, separators=(",", ":"), sort_keys=True)
+        annotations = _map(_map(self.template.get("metadata")).get("annotations"))
+        if annotations.get(MARKER) == value:
+            return
+        self._set(("metadata", "annotations"), MARKER, value)
+
+    # -- one user container --------------------------------------------------------------
+
+    def _container(self, path: Path, container: dict[str, Any]) -> list[Problem]:
+        name = str(container.get("name", ""))
+        prior_env = set(self.prior["containers"].get(name, []))
+        present = {
+            e.get("name"): (i, e) for i, e in enumerate(_list(container.get("env"))) if isinstance(e, dict)
+        }
+        if name in self.skip:
+            self._remove(path + ("env",), [present[n][0] for n in sorted(prior_env) if n in present])
+            if name in self.prior["containers"]:
+                mounts = _list(container.get("volumeMounts"))
+                self._remove(path + ("volumeMounts",), [
+                    i for i, m in enumerate(mounts) if isinstance(m, dict) and m.get("name") == TOKEN_VOLUME
+                ])
+            return []
+        owned: list[str] = []
+        appended: list[dict[str, Any]] = []
+        wanted = dict(self.env)
+        for var, value in self.env:
+            if var in present:
+                index, current = present[var]
+                if var in prior_env:
+                    owned.append(var)
+                    if current != {"name": var, "value": value}:
+                        self.edits.append(ed.Replace(path + ("env", index), {"name": var, "value": value}))
+            else:
+                appended.append({"name": var, "value": value})
+                owned.append(var)
+        stale = [present[n][0] for n in sorted(prior_env) if n in present and n not in wanted]
+        self._remove(path + ("env",), stale)
+        self._extend(path, container, "env", appended)
+        self.record["containers"][name] = sorted(owned)
+        return self._mount(path, container)
+
+    def _mount(self, path: Path, container: dict[str, Any]) -> list[Problem]:
+        mounts = _list(container.get("volumeMounts"))
+        for index, mount in enumerate(mounts):
+            if not isinstance(mount, dict):
+                continue
+            if mount.get("name") != TOKEN_VOLUME and mount.get("mountPath") == TOKEN_MOUNT_PATH:
+                return [
+                    Problem(
+                        path + ("volumeMounts", index, "mountPath"),
+                        f"container {container.get('name')!r} already mounts volume "
+                        f"{mount.get('name')!r} at {TOKEN_MOUNT_PATH}, where the workload identity "
+                        "token goes: mount it elsewhere",
+                    )
+                ]
+        self._upsert(path + ("volumeMounts",), token_mount())
+        return []
+
+    def _mutated(self, container: dict[str, Any]) -> dict[str, Any]:
+        """A container of ours with the env and mount every injected container gets."""
+        out = dict(container)
+        if out["name"] in self.skip:
+            return out
+        present = {e["name"] for e in out.get("env", [])}
+        out["env"] = out.get("env", []) + [
+            {"name": n, "value": v} for n, v in self.env if n not in present
+        ]
+        out["volumeMounts"] = [token_mount()]
+        order = ["name", "image", "imagePullPolicy", "args", "ports", "env", "volumeMounts",
+                 "lifecycle", "securityContext", "restartPolicy"]
+        return {k: out[k] for k in order if k in out}
+
+    def _user_owned(self, name: str) -> bool:
+        if name in self.prior["proxy"]:
+            return False
+        return any(
+            isinstance(c, dict) and c.get("name") == name
+            for f in ("initContainers", "containers")
+            for c in _list(self.spec.get(f))
+        )
+
+    def _place(self, field_name: str, front: list[dict[str, Any]], back: list[dict[str, Any]]) -> None:
+        """Our containers first and last in the list; rewritten only when anything differs."""
+        items = _list(self.spec.get(field_name))
+        mine = [
+            i for i, c in enumerate(items)
+            if isinstance(c, dict) and c.get("name") in self.prior["proxy"] and c.get("name") in (PROXY, PROXY_INIT)
+        ]
+        others = [c for i, c in enumerate(items) if i not in mine]
+        if items == front + others + back:
+            return
+        path: Path = ("spec", field_name)
+        if not others and not front + back:
+            self._remove(path, mine)
+            return
+        if not others or items in ([], None):
+            self._set(("spec",), field_name, front + back)
+            return
+        self._remove(path, mine)
+        first_other = next(i for i in range(len(items)) if i not in mine)
+        for c in front:
+            self.edits.append(ed.Insert(path, first_other, c))
+        for c in back:
+            self.edits.append(ed.Insert(path, len(items), c))
+
+    # -- generic list and map edits ----------------------------------------------------
+
+    def _upsert(self, path: Path, item: dict[str, Any]) -> None:
+        """The item named like ``item`` in the list at ``path`` becomes ``item``."""
+        parent = _get(self.template, path[:-1])
+        items = _list(parent.get(path[-1]))
+        for index, current in enumerate(items):
+            if isinstance(current, dict) and current.get("name") == item["name"]:
+                if current != item:
+                    self.edits.append(ed.Replace(path + (index,), item))
+                return
+        self._extend(path[:-1], parent, path[-1], [item])
+
+    def _extend(self, path: Path, parent: dict[str, Any], key: str, items: list[Any]) -> None:
+        if not items:
+            return
+        current = parent.get(key)
+        if isinstance(current, list) and current:
+            for item in items:
+                self.edits.append(ed.Insert(path + (key,), len(current), item))
+        else:
+            self._set(path, key, items)
+
+    def _set(self, path: Path, key: str, value: Any) -> None:
+        """Set ``key`` in the mapping at ``path``, creating missing mappings on the way."""
+        node: Any = self.template
+        for depth, step in enumerate(path):
+            child = _get_raw(node, (step,))
+            if not isinstance(child, (dict, list)):
+                nested: Any = {key: value}
+                for outer in reversed(path[depth + 1 :]):
+                    nested = {outer: nested}
+                self._put(path[:depth], node, str(step), nested)
+                return
+            node = child
+        self._put(path, node, key, value)
+
+    def _put(self, path: Path, mapping: Any, key: str, value: Any) -> None:
+        if isinstance(mapping, dict) and key in mapping:
+            self.edits.append(ed.Replace(path + (key,), value))
+        else:
+            self.edits.append(ed.AddKey(path, key, value))
+
+    def _remove(self, path: Path, indices: list[int]) -> None:
+        for index in sorted(set(indices)):
+            self.edits.append(ed.Delete(path + (index,)))
+
+
+def _read_marker(value: Any) -> dict[str, Any]:
+    empty: dict[str, Any] = {"containers": {}, "proxy": []}
+    if not isinstance(value, str):
+        return empty
+    try:
+        record = json.loads(value)
+    except ValueError:
+        return empty
+    if not isinstance(record, dict):
+        return empty
+    containers = record.get("containers")
+    proxy = record.get("proxy")
+    return {
+        "containers": containers if isinstance(containers, dict) else {},
+        "proxy": proxy if isinstance(proxy, list) else [],
+    }
+
+
+def _get(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    node: Any = data
+    for step in path:
+        node = node.get(step) if isinstance(node, dict) else node[step]
+    return node if isinstance(node, dict) else {}
+
+
+def _get_raw(data: Any, path: Path) -> Any:
+    node = data
+    for step in path:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, Any]:
+    return _map(_map(obj.get("metadata")).get("labels"))
+
+
+def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
+    return _map(_map(obj.get("metadata")).get("annotations"))

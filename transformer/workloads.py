@@ -1,0 +1,29 @@
+"""Where the pod template lives in each workload kind, matched on API group and kind."""
+
+from __future__ import annotations
+
+from .manifest import Path
+
+# (group, kind) -> path of the object that holds the pod's `metadata` and `spec`.
+# Matching on the group, not the version, takes in extensions/v1beta1 Deployments and
+# batch/v1beta1 CronJobs too: `validate` is the one that flags removed versions.
+_TEMPLATES: dict[tuple[str, str], Path] = {
+    ("", "Pod"): (),
+    ("", "ReplicationController"): ("spec", "template"),
+    ("apps", "Deployment"): ("spec", "template"),
+    ("apps", "StatefulSet"): ("spec", "template"),
+    ("apps", "DaemonSet"): ("spec", "template"),
+    ("apps", "ReplicaSet"): ("spec", "template"),
+    ("extensions", "Deployment"): ("spec", "template"),
+    ("extensions", "DaemonSet"): ("spec", "template"),
+    ("extensions", "ReplicaSet"): ("spec", "template"),
+    ("batch", "Job"): ("spec", "template"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+}
+
+WORKLOAD_KINDS = frozenset(kind for _, kind in _TEMPLATES)
+
+
+def template_path(group: str, kind: str) -> Path | None:
+    """The path of the pod template in objects of this group and kind, None for non-workloads."""
+    return _TEMPLATES.get((group, kind))
