@@ -1,0 +1,1 @@
+"""wi-proxy: an IMDS-compatible token endpoint backed by Azure Workload Identity."""

@@ -1,0 +1,234 @@
+"""The proxy's HTTP side: the IMDS token endpoint, readiness, and forwarding of every other
+path to the real metadata endpoint. The only module that imports aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from .cache import TokenCache
+from .imds import (
+    ImdsError,
+    Token,
+    TokenFailure,
+    bad_request,
+    failure_reply,
+    is_token_path,
+    parse_token_request,
+    token_reply,
+)
+from .settings import Settings
+from .tokens import TokenSource
+
+log = logging.getLogger("wi_proxy.request")
+
+SHUTDOWN_TIMEOUT = 5.0
+_HOP_BY_HOP = frozenset(
+    h.lower()
+    for h in (
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Host",
+        "Content-Length",
+    )
+)
+_CACHE: web.AppKey[TokenCache] = web.AppKey("cache", TokenCache)
+_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("session", aiohttp.ClientSession)
+_SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(settings: Settings, *, source: TokenSource | None = None) -> web.Application:
+    """The application; `source` replaces the msal-backed token source (tests, benchmarks)."""
+    app = web.Application(middlewares=[_logged])
+    app[_SETTINGS] = settings
+    app.cleanup_ctx.append(_resources(source))
+    app.router.add_route("*", "/{path:.*}", _dispatch)
+    return app
+
+
+def _resources(
+    source: TokenSource | None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        settings = app[_SETTINGS]
+        tokens = source or TokenSource(
+            authority=settings.authority,
+            token_file=settings.token_file,
+            timeout=settings.entra_timeout,
+        )
+        # msal blocks; its exchanges run here, never on the event loop.
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
+
+        async def fetch(client_id: str, scope: str) -> Token:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, tokens.acquire, client_id, scope)
+
+        app[_CACHE] = TokenCache(fetch)
+        app[_SESSION] = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
+            auto_decompress=False,
+            trust_env=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+        )
+        try:
+            yield
+        finally:
+            await app[_SESSION].close()
+            pool.shutdown(wait=False, cancel_futures=True)
+            tokens.close()
+
+    return resources
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    path = request.path
+    if is_token_path(path):
+        return await _token(request)
+    if path in ("/readyz", "/healthz"):
+        return web.Response(text="ok")
+    return await _forward(request)
+
+
+async def _token(request: web.Request) -> web.Response:
+    settings = request.app[_SETTINGS]
+    wanted = parse_token_request(
+        request.method, request.headers, request.query.items(), settings.default_client_id
+    )
+    request["client_id"] = wanted.client_id
+    try:
+        token, outcome = await request.app[_CACHE].get(wanted.client_id, wanted.scope)
+    except TokenFailure as failure:
+        request["cache"] = "miss"
+        raise failure_reply(failure) from failure
+    request["cache"] = outcome
+    return _json(200, token_reply(token, wanted, time.time()))
+
+
+async def _forward(request: web.Request) -> web.StreamResponse:
+    if "X-Forwarded-For" in request.headers:
+        raise bad_request(
+            "Requests carrying X-Forwarded-For are refused; call the endpoint directly"
+        )
+    settings = request.app[_SETTINGS]
+    headers = CIMultiDict(
+        (k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP
+    )
+    try:
+        async with request.app[_SESSION].request(
+            request.method,
+            settings.imds_endpoint + request.raw_path,
+            headers=headers,
+            data=await request.read() if request.body_exists else None,
+            allow_redirects=False,
+        ) as upstream:
+            body = await upstream.read()
+            reply_headers = CIMultiDict(
+                (k, v) for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP
+            )
+            return web.Response(status=upstream.status, body=body, headers=reply_headers)
+    except TimeoutError:
+        raise ImdsError(
+            504, "gateway_timeout", "The metadata endpoint did not answer in time"
+        ) from None
+    except aiohttp.ClientError as e:
+        raise ImdsError(
+            502, "bad_gateway", f"The metadata endpoint could not be reached ({type(e).__name__})"
+        ) from None
+
+
+def _json(status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _error_response(error: ImdsError) -> web.Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    if error.status == 405:
+        headers["Allow"] = "GET"
+    return _json(error.status, error.body(), headers)
+
+
+@web.middleware
+async def _logged(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        response = await handler(request)
+    except ImdsError as e:
+        error = e.error
+        response = _error_response(e)
+    except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
+        error = type(e).__name__
+        response = _json(500, {"error": "internal_error", "error_description": "unexpected error"})
+    level = logging.WARNING if response.status >= 500 else logging.INFO
+    if log.isEnabledFor(level):
+        log.log(level, "request", extra={"fields": _fields(request, response, started, error)})
+    return response
+
+
+def _fields(
+    request: web.Request, response: web.StreamResponse, started: float, error: str | None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path[:256],
+        "status": response.status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+    if request.query:
+        fields["query"] = sorted(set(request.query.keys()))[:16]
+    if "client_id" in request:
+        fields["client_id"] = request["client_id"]
+        fields["cache"] = request.get("cache")
+    if error is not None:
+        fields["error"] = error
+    return fields
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then finish in-flight requests for up to 5 seconds."""
+    runner = web.AppRunner(
+        create_app(settings),
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.bind, settings.port, reuse_address=True).start()
+        logging.getLogger("wi_proxy").info(
+            "listening", extra={"fields": {"address": f"{settings.bind}:{settings.port}"}}
+        )
+        await _until_signalled()
+        logging.getLogger("wi_proxy").info("shutting down", extra={"fields": {}})
+    finally:
+        await runner.cleanup()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
