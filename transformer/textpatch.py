@@ -22,10 +22,16 @@ from .snippets import Style
 
 @dataclass(frozen=True, order=True)
 class Patch:
-    """Replace ``text[start:end]`` with ``text``; several patches at one point keep their order."""
+    """Replace ``text[start:end]`` with ``text``.
+
+    Of several insertions at one point, the deeper collection's comes first: a new item of a
+    container's last list must stand before a new key of the container itself. Otherwise the
+    order in which they were listed is kept.
+    """
 
     start: int
     end: int
+    depth: int
     order: int
     text: str
 
@@ -106,8 +112,10 @@ class _Patcher:
         self.style = style
         self.patches: list[Patch] = []
         self._order = order
+        self._depth = 0
 
     def add(self, edit: Edit) -> None:
+        self._depth = -len(edit.path)
         if isinstance(edit, Insert):
             self._insert(edit.path, edit.index, edit.value)
         elif isinstance(edit, AddKey):
@@ -371,7 +379,7 @@ class _Patcher:
         self._patch(start, end, text)
 
     def _patch(self, start: int, end: int, text: str) -> None:
-        self.patches.append(Patch(start, end, self._order + len(self.patches), text))
+        self.patches.append(Patch(start, end, self._depth, self._order + len(self.patches), text))
 
     def _unsupported(self, node: yaml.Node, what: str) -> None:
         raise InputError(
