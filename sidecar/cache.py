@@ -69,14 +69,15 @@ class TokenCache:
 
     def _flight(self, key: Key) -> asyncio.Future[Token]:
         flight = self._inflight.get(key)
-        if flight is None:
+        if flight is None or flight.done():  # a done one waits for its callback to leave
             flight = asyncio.ensure_future(self._fetch_and_keep(key))
             self._inflight[key] = flight
             flight.add_done_callback(lambda done: self._landed(key, done))
         return flight
 
     def _landed(self, key: Key, flight: asyncio.Future[Token]) -> None:
-        self._inflight.pop(key, None)
+        if self._inflight.get(key) is flight:
+            del self._inflight[key]
         if not flight.cancelled():
             flight.exception()  # retrieved here: every waiter may have gone
 

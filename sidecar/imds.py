@@ -15,14 +15,17 @@ _SINGLE_VALUED = ("resource", "client_id", "api-version")
 FailureKind = Literal["rejected", "unavailable", "local"]
 
 
-@dataclass(frozen=True)
 class ImdsError(Exception):
     """An answer that is not a token: status and the IMDS-style JSON error body."""
 
-    status: int
-    error: str
-    description: str
-    retry_after: int | None = None
+    def __init__(
+        self, status: int, error: str, description: str, retry_after: int | None = None
+    ) -> None:
+        super().__init__(status, error, description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, str]:
         return {"error": self.error, "error_description": self.description}
@@ -49,15 +52,18 @@ class Token:
         return f"Token(expires_on={self.expires_on!r}, not_before={self.not_before!r})"
 
 
-@dataclass(frozen=True)
 class TokenFailure(Exception):
     """Why no token could be had: Entra refused (rejected), could not answer
     (unavailable), or the pod's own token file failed (local)."""
 
-    kind: FailureKind
-    error: str
-    description: str
-    retry_after: int | None = None
+    def __init__(
+        self, kind: FailureKind, error: str, description: str, retry_after: int | None = None
+    ) -> None:
+        super().__init__(kind, error, description)
+        self.kind = kind
+        self.error = error
+        self.description = description
+        self.retry_after = retry_after
 
 
 def is_token_path(path: str) -> bool:
