@@ -36,3 +36,34 @@ class InjectOptions:
     from_cluster: bool = False
     context: str | None = None
     report_file: str | None = None
+
+
+FederatedFormat = Literal["az-rest", "az-cli", "graph", "json", "bicep", "terraform", "arm"]
+FederatedTarget = Literal["identity", "app"]
+FEDERATED_FORMATS: tuple[FederatedFormat, ...] = (
+    "az-rest", "az-cli", "graph", "json", "bicep", "terraform", "arm",
+)
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True)
+class FederatedOptions:
+    """``wi-transform federated-credential``: which trust to emit, for whom, in which form.
+
+    ``identities`` maps client ids to identity resource ids; the command fills it from
+    ``identities_file``, the pure core only reads ``identities``.
+    """
+
+    issuer: str | None = None
+    paths: tuple[str, ...] = ()
+    namespace: str = "default"
+    audiences: tuple[str, ...] = (TOKEN_EXCHANGE_AUDIENCE,)
+    target: FederatedTarget = "identity"
+    format: FederatedFormat = "az-rest"
+    cloud: str = "AzurePublicCloud"
+    api_version: str = "2023-01-31"
+    subscription: str | None = None
+    resource_group: str | None = None
+    identity_name: str | None = None
+    identities_file: str | None = None
+    identities: tuple[tuple[str, str], ...] = ()

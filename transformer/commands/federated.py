@@ -1,0 +1,100 @@
+"""``wi-transform federated-credential``: ServiceAccounts from the inputs -> credential payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from .. import inject, inputs
+from ..accounts import Accounts
+from ..errors import InputError, InputErrors, Location
+from ..federated import Subject, Warn, render
+from ..federated_identity import client_id_problem, parse_resource_id
+from ..manifest import Path, Source
+from ..options import FederatedOptions
+from ..stringvalues import non_strings
+
+
+def run(options: FederatedOptions, *, warn: Warn | None = None) -> str:
+    """Read every input and the identities file; the chosen format's text, or InputErrors."""
+    accounts = Accounts(options.namespace)
+    accounts.add_from(inputs.resources(inputs.load(options.paths)))
+    subjects, errors = subjects_of(accounts)
+    if options.identities_file:
+        pairs, more = identities_from(inputs.load([options.identities_file]))
+        errors += more
+        options = replace(options, identities=options.identities + tuple(pairs))
+    if not subjects and not errors:
+        errors.append(InputError(
+            f"no ServiceAccount in the inputs has the {inject.CLIENT_ID} annotation: add it "
+            "(the identity's client id) to the ServiceAccounts that should be trusted"))
+    try:
+        text = render(subjects, options, warn=warn)
+    except InputErrors as e:
+        errors += e.errors
+    if errors:
+        raise InputErrors(errors)
+    return text
+
+
+def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
+    """A Subject per annotated ServiceAccount; errors, with positions, for the bad ones."""
+    subjects: list[Subject] = []
+    errors: list[InputError] = []
+    for account in list(accounts):  # type: ignore[call-overload]  # Accounts.__iter__ is typed Iterable
+        annotations = account.metadata.get("annotations")
+        if not isinstance(annotations, dict) or inject.CLIENT_ID not in annotations:
+            continue
+        namespace, name = accounts.key(account)
+        title = account.title(accounts.default_namespace)
+        found = list(non_strings(account, ("metadata",), prefix=inject.CLIENT_ID, title=title))
+        problem = None if found else client_id_problem(annotations[inject.CLIENT_ID])
+        if problem:
+            found.append(InputError(f"{title}: {inject.CLIENT_ID}: {problem}",
+                                    account.location(("metadata", "annotations", inject.CLIENT_ID))))
+        errors += found
+        if not found:
+            subjects.append(Subject(namespace, name, annotations[inject.CLIENT_ID]))
+    return subjects, errors
+
+
+def identities_from(sources: list[Source]) -> tuple[list[tuple[str, str]], list[InputError]]:
+    """(client id, identity id) pairs from a ``{client id: identity id}`` mapping or from the
+    output of ``az identity list -o json`` (objects with ``clientId`` and ``id``)."""
+    pairs: list[tuple[str, str]] = []
+    errors: list[InputError] = []
+    for source in sources:
+        for document in source.documents:
+            for client_id, resource_id, path in _entries(document.data):
+                where = document.location(path)
+                problem = client_id_problem(client_id) or (
+                    None if isinstance(resource_id, str) else "the identity id is not a string")
+                if problem is None:
+                    parsed = parse_resource_id(str(client_id), str(resource_id))
+                    problem = parsed if isinstance(parsed, str) else None
+                if problem:
+                    errors.append(InputError(problem, where))
+                else:
+                    pairs.append((str(client_id), str(resource_id)))
+            if document.data is not None and not isinstance(document.data, (dict, list)):
+                errors.append(InputError(_SHAPE, document.location(())))
+    if not pairs and not errors:
+        errors.append(InputError(_SHAPE, Location(sources[0].name) if sources else None))
+    return pairs, errors
+
+
+_SHAPE = ("expected a mapping of client id to identity resource id, or the output of "
+          "`az identity list -o json`")
+
+
+def _entries(data: Any) -> Iterator[tuple[Any, Any, Path]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key, value, (key,)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            if isinstance(item, dict):
+                yield item.get("clientId"), item.get("id"), (i,)
+            else:
+                yield None, None, (i,)

@@ -1,0 +1,57 @@
+"""Bash words that carry exactly the given text, whatever it holds.
+
+Plain text goes in single quotes; text with control characters (a newline, an escape) goes in
+``$'...'`` so that the script stays one line per word and still passes those characters on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ANSI_C = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+@dataclass(frozen=True)
+class Var:
+    """A shell variable's value, spliced into a word."""
+
+    name: str
+
+
+def quote(text: str) -> str:
+    """``text`` as one bash word; bash hands exactly ``text`` to the command."""
+    if _SAFE.fullmatch(text):
+        return text
+    if _CONTROL.search(text):
+        return "$'" + "".join(_ansi_c(ch) for ch in text) + "'"
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _ansi_c(ch: str) -> str:
+    if ch in _ANSI_C:
+        return _ANSI_C[ch]
+    if _CONTROL.fullmatch(ch):
+        return f"\\x{ord(ch):02x}"
+    return ch
+
+
+def word(*parts: str | Var) -> str:
+    """One bash word made of literal text and variables, each quoted on its own."""
+    return "".join(f'"${{{p.name}}}"' if isinstance(p, Var) else quote(p) for p in parts if p != "")
+
+
+def command(args: Iterable[str], indent: str = "") -> str:
+    """A command of already-quoted words: the first line holds the subcommand, then one option
+    (with its values) per continued line."""
+    words = list(args)
+    lines: list[str] = []
+    for w in words:
+        if w.startswith("--") or not lines:
+            lines.append(w)
+        else:
+            lines[-1] += " " + w
+    return indent + (" \\\n" + indent + "  ").join(lines) + "\n"
