@@ -21,7 +21,7 @@ MAX_PER_IDENTITY = 20
 MAX_CLAIM = 600
 APP_FORMATS: tuple[FederatedFormat, ...] = ("az-rest", "graph", "az-cli", "json")
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?", re.IGNORECASE)
-_AKS_ISSUER_HOST = re.compile(r"(^|\.)(oidc|oic)\.prod-aks\.azure\.(com|cn|us)(:443)?$", re.I)
+_AKS_ISSUER_HOST = re.compile(r"(^|\.)(oidc|oic)\.prod-aks\.azure\.(com|cn|us)(:443)?$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 Warn = Callable[[str], None]
@@ -216,8 +216,8 @@ def _option_problems(options: FederatedOptions) -> list[str]:
 
 def issuer_problems(issuer: str | None) -> list[str]:
     if not issuer:
-        return ["no issuer: pass --issuer URL or set AKS_OIDC_ISSUER, e.g. from `az aks show -n "
-                "CLUSTER -g GROUP --query oidcIssuerProfile.issuerUrl -o tsv`"]
+        return [("no issuer: pass --issuer URL or set AKS_OIDC_ISSUER, e.g. from `az aks show -n "
+                "CLUSTER -g GROUP --query oidcIssuerProfile.issuerUrl -o tsv`")]
     problems = []
     if not issuer.lower().startswith("https://") or not _host(issuer):
         problems.append(f"issuer {issuer!r} is not an https URL: Entra ID only trusts "
@@ -301,9 +301,9 @@ def _one_identity_problems(resolved: Sequence[tuple[Subject, Identity]],
     if len(client_ids) <= 1:
         return []
     accounts = ", ".join(f"{s.namespace}/{s.service_account} ({s.client_id})" for s, _ in named)
-    return [f"--identity-name {options.identity_name} names one identity, but the ServiceAccounts "
+    return [(f"--identity-name {options.identity_name} names one identity, but the ServiceAccounts "
             f"name {len(client_ids)} client ids: {accounts}: map each client id to its identity "
-            "with --identities FILE"]
+            "with --identities FILE")]
 
 
 def _credentials(resolved: Sequence[tuple[Subject, Identity]]) -> list[Credential]:

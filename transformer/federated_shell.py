@@ -40,8 +40,21 @@ def _ansi_c(ch: str) -> str:
 
 
 def word(*parts: str | Var) -> str:
-    """One bash word made of literal text and variables, each quoted on its own."""
-    return "".join(f'"${{{p.name}}}"' if isinstance(p, Var) else quote(p) for p in parts if p != "")
+    """One bash word of literal text and variables; adjacent literals are quoted together."""
+    merged: list[str | Var] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    if len(merged) == 1 and isinstance(merged[0], str):
+        return quote(merged[0])
+    return "".join(f'"${{{p.name}}}"' if isinstance(p, Var) else _quoted(p) for p in merged)
+
+
+def _quoted(text: str) -> str:
+    quoted = quote(text)
+    return quoted if quoted[0] in "'$" else f"'{quoted}'"
 
 
 def command(args: Iterable[str], indent: str = "") -> str:
