@@ -9,21 +9,28 @@ from .errors import InputError, InputErrors
 from .manifest import Resource, Source, parse
 
 
-def load(paths: Iterable[str]) -> list[Source]:
-    """Parse all inputs; raise InputErrors naming every one that failed, not just the first."""
+def load(paths: Iterable[str], errors: list[InputError] | None = None) -> list[Source]:
+    """Parse all inputs; raise InputErrors naming every one that failed, not just the first.
+
+    With ``errors``, problems are appended there instead and the good inputs are returned, so
+    that a caller can go on to find the problems in those too before it reports.
+    """
     sources: list[Source] = []
-    errors: list[InputError] = []
+    found: list[InputError] = []
     try:
         named = files.expand(paths)
     except InputError as e:
-        raise InputErrors([e]) from e
+        named = []
+        found.append(e)
     for name, file in named:
         try:
             sources.append(parse(name, files.read(name, file), file))
         except InputError as e:
-            errors.append(e)
-    if errors:
-        raise InputErrors(errors)
+            found.append(e)
+    if errors is not None:
+        errors += found
+    elif found:
+        raise InputErrors(found)
     return sources
 
 

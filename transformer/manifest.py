@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -81,12 +80,7 @@ class Document:
     source: Source
     index: int
     node: yaml.Node | None
-
-    @cached_property
-    def data(self) -> Any:
-        if self.node is None:
-            return None
-        return _Constructor().construct_document(self.node)
+    data: Any = None
 
     def resources(self) -> Iterator[Resource]:
         """Every object in the document: itself, or each item of a ``List``."""
@@ -234,10 +228,13 @@ def _compose(source: Source) -> Iterator[Document]:
     # Tabs are JSON whitespace but not YAML indentation; one character for one keeps offsets.
     text = source.text.replace("\t", " ") if source.is_json else source.text
     loader = _Loader(text)
+    constructor = _Constructor()
     index = 0
     try:
         while loader.check_node():
-            yield Document(source, index, loader.get_node())
+            node = loader.get_node()
+            data = constructor.construct_document(node) if node is not None else None
+            yield Document(source, index, node, data)
             index += 1
     except yaml.MarkedYAMLError as e:
         raise _syntax_error(source, e) from e

@@ -79,12 +79,21 @@ def join_stream(first: Source, texts: Iterable[str]) -> bytes:
 
 def run(options: InjectOptions, extra_accounts: Iterable[Resource] = ()) -> InjectResult:
     """Inject every input; InputErrors with every problem when any input fails."""
-    sources = inputs.load(options.paths)
-    return inject_sources(sources, options, extra_accounts)
+    errors: list[InputError] = []
+    sources = inputs.load(options.paths, errors)
+    if options.from_cluster:
+        from .. import cluster  # imports kubernetes: only on this path
+
+        found, options = cluster.lookup(sources, options)
+        extra_accounts = [*extra_accounts, *found]
+    return inject_sources(sources, options, extra_accounts, errors)
 
 
 def inject_sources(
-    sources: list[Source], options: InjectOptions, extra_accounts: Iterable[Resource] = ()
+    sources: list[Source],
+    options: InjectOptions,
+    extra_accounts: Iterable[Resource] = (),
+    errors: Iterable[InputError] = (),
 ) -> InjectResult:
     accounts = Accounts(options.namespace)
     if options.service_accounts:
@@ -92,6 +101,7 @@ def inject_sources(
     accounts.add_from(extra_accounts)
     accounts.add_from(inputs.resources(sources))
     injector = _Injector(accounts, options)
+    injector.errors += errors
     result = InjectResult()
     for source in sources:
         by_document = injector.source(source, result.entries)
