@@ -98,3 +98,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Each command lives in a module of its own; importing it registers it on the group.
 from . import inject as _inject  # noqa: E402,F401
 from . import federated as _federated  # noqa: E402,F401
+from . import postrender as _postrender  # noqa: E402,F401

@@ -1,0 +1,216 @@
+"""``inject --from-cluster``: the real ``kubernetes`` client against our API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fake_apiserver import Objects, config_map, service_account, write_kubeconfig
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLUSTER_TENANT = "11111111-2222-3333-4444-555555555555"
+CLIENT = "6e7b3bd1-1d4c-4f1e-8c7e-0a1b2c3d4e5f"
+USE = {"azure.workload.identity/use": "true"}
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+spec:
+  template:
+    metadata:
+      labels:
+        azure.workload.identity/use: "true"
+    spec:
+      serviceAccountName: web-sa
+      containers:
+      - name: web
+        image: nginx
+"""
+
+
+def _env(container: Any, kube_env: dict[str, str], url: str, **extra: Any) -> dict[str, str]:
+    write_kubeconfig(Path(kube_env["KUBECONFIG"]), {"kind-test": {"server": url, **extra}},
+                     "kind-test")
+    return kube_env
+
+
+def _manifest(tmp_path: Path, text: str = DEPLOYMENT) -> Path:
+    path = tmp_path / "deploy.yaml"
+    path.write_text(text)
+    return path
+
+
+def _env_of(out: bytes) -> dict[str, str]:
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    container = docs[-1]["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value") for e in container.get("env", [])}
+
+
+def test_account_and_tenant_come_from_the_cluster(wi, tmp_path, objects, apiserver, kube_env):
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", labels=USE, annotations={"azure.workload.identity/client-id": CLIENT})
+    objects.config_maps[("azure-workload-identity-system", "azure-wi-webhook-config")] = (
+        config_map("azure-workload-identity-system", "azure-wi-webhook-config",
+                   {"AZURE_TENANT_ID": CLUSTER_TENANT, "AZURE_ENVIRONMENT": "AzurePublicCloud"}))
+    env = _env(None, kube_env, apiserver)
+    result = wi("inject", "--from-cluster", _manifest(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
+    assert _env_of(result.stdout)["AZURE_TENANT_ID"] == CLUSTER_TENANT
+    assert [p for p, _ in objects.requests] == [
+        "/api/v1/namespaces/apps/serviceaccounts/web-sa",
+        "/api/v1/namespaces/azure-workload-identity-system/configmaps/azure-wi-webhook-config",
+    ]
+
+
+def test_tenant_flag_wins_and_the_configmap_is_not_read(wi, tmp_path, objects, apiserver,
+                                                        kube_env):
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
+    env = _env(None, kube_env, apiserver)
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _env_of(result.stdout)["AZURE_TENANT_ID"] == TENANT
+    assert [p for p, _ in objects.requests] == ["/api/v1/namespaces/apps/serviceaccounts/web-sa"]
+
+
+def test_account_in_the_inputs_is_not_fetched(wi, tmp_path, kube_env):
+    # No API server at all: with everything in the inputs, the cluster is never asked.
+    write_kubeconfig(Path(kube_env["KUBECONFIG"]),
+                     {"gone": {"server": f"http://127.0.0.1:{_closed_port()}"}}, "gone")
+    account = ("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web-sa\n"
+               f"  namespace: apps\n  annotations:\n    azure.workload.identity/client-id: {CLIENT}\n"
+               "---\n")
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT,
+                _manifest(tmp_path, account + DEPLOYMENT), env=kube_env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
+
+
+def test_account_missing_from_the_cluster_names_it_and_the_context(wi, tmp_path, apiserver,
+                                                                   kube_env):
+    env = _env(None, kube_env, apiserver)
+    manifest = _manifest(tmp_path)
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, manifest, env=env)
+    assert result.returncode == 3
+    assert result.stdout == b""
+    message = result.stderr.decode()
+    assert f"{manifest}:12:27: Deployment apps/web uses ServiceAccount apps/web-sa" in message
+    assert "cluster of context 'kind-test'" in message
+
+
+def test_unlabelled_template_tolerates_a_missing_account(wi, tmp_path, apiserver, kube_env):
+    env = _env(None, kube_env, apiserver)
+    text = DEPLOYMENT.replace('      labels:\n        azure.workload.identity/use: "true"\n',
+                              "      labels: {app: web}\n")
+    result = wi("inject", "--from-cluster", _manifest(tmp_path, text), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == text
+
+
+def test_forbidden_names_the_context_and_the_object(wi, tmp_path, objects, apiserver, kube_env):
+    objects.forbidden_namespaces.add("apps")
+    env = _env(None, kube_env, apiserver)
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path), env=env)
+    assert result.returncode == 3
+    assert result.stdout == b""
+    message = result.stderr.decode()
+    assert "context 'kind-test' may not read ServiceAccount apps/web-sa (403 Forbidden)" in message
+    assert "--service-accounts" in message
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_server_fails_fast_naming_the_context(wi, tmp_path, kube_env):
+    url = f"https://127.0.0.1:{_closed_port()}"
+    write_kubeconfig(Path(kube_env["KUBECONFIG"]), {"prod": {"server": url}}, "prod")
+    started = time.monotonic()
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
+                env=kube_env)
+    assert time.monotonic() - started < 20
+    assert result.returncode == 3
+    assert result.stdout == b""
+    message = result.stderr.decode()
+    assert f"cannot reach the API server {url} of context 'prod'" in message
+    assert "Traceback" not in message
+
+
+def test_unknown_context_is_named(wi, tmp_path, apiserver, kube_env):
+    env = _env(None, kube_env, apiserver)
+    result = wi("inject", "--from-cluster", "--context", "staging", "--tenant-id", TENANT,
+                _manifest(tmp_path), env=env)
+    assert result.returncode == 3
+    assert "context 'staging'" in result.stderr.decode()
+
+
+def test_context_flag_picks_the_cluster(wi, tmp_path, objects, apiserver, kube_env):
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
+    write_kubeconfig(Path(kube_env["KUBECONFIG"]), {
+        "broken": {"server": f"http://127.0.0.1:{_closed_port()}"},
+        "good": {"server": apiserver},
+    }, "broken")
+    result = wi("inject", "--from-cluster", "--context", "good", "--tenant-id", TENANT,
+                _manifest(tmp_path), env=kube_env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
+
+
+TOKEN = "s3cr3t-bearer-token-of-the-test-user"
+
+
+def test_tls_and_bearer_token(wi, tmp_path, objects, tls_apiserver, kube_env, pki):
+    objects.token = TOKEN
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT,
+                                       "azure.workload.identity/tenant-id": TENANT})
+    env = _env(None, kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
+    result = wi("inject", "--from-cluster", _manifest(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
+    assert objects.requests == [("/api/v1/namespaces/apps/serviceaccounts/web-sa",
+                                 f"Bearer {TOKEN}")]
+    assert TOKEN.encode() not in result.stdout + result.stderr
+
+
+def test_rejected_token_is_explained_and_never_printed(wi, tmp_path, objects, tls_apiserver,
+                                                       kube_env, pki):
+    objects.token = "the-right-one"
+    env = _env(None, kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
+                env=env)
+    assert result.returncode == 3
+    message = result.stderr.decode()
+    assert "401 Unauthorized" in message and "'kind-test'" in message
+    assert TOKEN not in message
+
+
+def test_untrusted_certificate_is_an_unreachable_server(wi, tmp_path, tls_apiserver, kube_env):
+    env = _env(None, kube_env, tls_apiserver)  # no CA: the server's certificate is not trusted
+    result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
+                env=env)
+    assert result.returncode == 3
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr.decode()
+
+
+def test_kubernetes_is_imported_only_for_from_cluster(tmp_path):
+    manifest = _manifest(tmp_path)
+    code = ("import sys; from transformer.cli import main; "
+            f"main(['inject', '--tenant-id', '{TENANT}', '--service-accounts', '{manifest}', "
+            f"'{manifest}']); print('kubernetes' in sys.modules, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stderr.decode().strip().endswith("False")
