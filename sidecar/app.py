@@ -223,7 +223,13 @@ async def serve(settings: Settings) -> None:
         await _until_signalled()
         logging.getLogger("wi_proxy").info("shutting down", extra={"fields": {}})
     finally:
-        await runner.cleanup()
+        # aiohttp alone may wait twice its shutdown_timeout for a stuck handler.
+        try:
+            await asyncio.wait_for(runner.cleanup(), SHUTDOWN_TIMEOUT + 0.5)
+        except TimeoutError:
+            logging.getLogger("wi_proxy").warning(
+                "gave up on in-flight requests", extra={"fields": {}}
+            )
 
 
 async def _until_signalled() -> None:

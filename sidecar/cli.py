@@ -85,7 +85,10 @@ def _serve(settings: Settings) -> int:
         asyncio.run(serve(settings))
     except OSError as e:
         return _fail(f"cannot listen on {settings.bind}:{settings.port}: {e.strerror or e}", 1)
-    return 0
+    # The in-flight requests are answered or given up; an exchange still running in a worker
+    # thread (for up to --entra-timeout) must not hold the exiting pod open.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _fail(message: str, code: int) -> int:

@@ -76,7 +76,9 @@ def start(
     """Start `wi-proxy` (at log level `all` unless told) against this test's fake Entra."""
     started: list[Proxy] = []
 
-    def factory(*args: str, log_level: str = "all", **env_changes: str | None) -> Proxy:
+    def factory(
+        *args: str, log_level: str = "all", port: int | None = None, **env_changes: str | None
+    ) -> Proxy:
         env = proxy_env(
             tenant=entra.tenant,
             token_file=token_file,
@@ -89,7 +91,9 @@ def start(
             else:
                 env[name] = value
         flags = [f"--log-level={log_level}", f"--imds-endpoint=http://127.0.0.1:{imds_port}"]
-        proxy = start_proxy(env, tmp_path / f"proxy-{len(started)}.log", args=[*flags, *args])
+        proxy = start_proxy(
+            env, tmp_path / f"proxy-{len(started)}.log", args=[*flags, *args], port=port
+        )
         started.append(proxy)
         return proxy
 

@@ -231,6 +231,12 @@ class ServerThread:
         self._runners[bound] = runner
         return int(bound)
 
+    async def _cancel_leftovers(self) -> None:
+        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
     def stop(self, port: int) -> None:
         runner = self._runners.pop(port)
         self.call(runner.cleanup())
@@ -238,6 +244,7 @@ class ServerThread:
     def close(self) -> None:
         for port in list(self._runners):
             self.stop(port)
+        self.call(self._cancel_leftovers())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
 
