@@ -67,3 +67,15 @@ class FederatedOptions:
     identity_name: str | None = None
     identities_file: str | None = None
     identities: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """``wi-transform validate``: inputs, the schemas to judge them by, and the context."""
+
+    paths: tuple[str, ...] = ()
+    kubernetes_version: str | None = None  # None: the newest bundled
+    strict: bool = True
+    schema_dir: str | None = None
+    namespace: str = "default"
+    service_accounts: tuple[str, ...] = ()

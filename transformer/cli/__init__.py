@@ -99,3 +99,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 from . import inject as _inject  # noqa: E402,F401
 from . import federated as _federated  # noqa: E402,F401
 from . import postrender as _postrender  # noqa: E402,F401
+from . import validate as _validate  # noqa: E402,F401

@@ -1,0 +1,202 @@
+"""``wi-transform validate``: every problem of every object of every input, as findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+
+from .. import apiversions, files, identitychecks, inputs, kubeschemas
+from .. import validate as schemas
+from ..accounts import Accounts
+from ..errors import InputError, InputErrors, Location, UsageError
+from ..findings import Finding, at, count, on, ordered
+from ..manifest import Resource, Source, parse
+from ..options import ValidateOptions
+
+
+@dataclass
+class ValidateResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    kubernetes_version: str = ""
+    strict: bool = True
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+    def summary(self) -> str:
+        counts = count(self.findings)
+        tally = ", ".join(f"{n} {_plural(s, n)}" for s, n in counts.items())
+        mode = "strict" if self.strict else "not strict"
+        return (f"{tally} in {self.files} {_plural('file', self.files)} "
+                f"({self.objects} {_plural('object', self.objects)}, "
+                f"Kubernetes {self.kubernetes_version}, {mode})")
+
+
+def run(options: ValidateOptions) -> ValidateResult:
+    """Read every input and validate it; unreadable inputs raise InputErrors (exit 3)."""
+    kubeschemas.pick_version(options.kubernetes_version)  # a bad version is a usage error first
+    try:
+        named = files.expand(options.paths)
+    except InputError as e:
+        raise InputErrors([e]) from e
+    sources: list[Source] = []
+    findings: list[Finding] = []
+    unreadable: list[InputError] = []
+    for name, file in named:
+        try:
+            raw = files.read(name, file)
+        except InputError as e:
+            unreadable.append(e)
+            continue
+        try:
+            sources.append(parse(name, raw, file))
+        except InputError as e:
+            findings.append(_unparsed(name, e))
+    if unreadable:
+        raise InputErrors(unreadable)
+    result = validate_sources(sources, options, prior=findings)
+    result.files = len(named)
+    return result
+
+
+def validate_sources(
+    sources: list[Source], options: ValidateOptions, *, prior: Iterable[Finding] = ()
+) -> ValidateResult:
+    """Validate parsed sources (``inject --validate`` passes its output here)."""
+    version = kubeschemas.pick_version(options.kubernetes_version)
+    result = ValidateResult(list(prior), len(sources), 0, version, options.strict)
+    checker = _Checker(options, version)
+    resources: list[Resource] = []
+    for source in sources:
+        for document in source.documents:
+            found = list(document.resources())
+            if document.data is not None and not found:
+                result.findings.append(at(
+                    source.location(document.node), "error", "k8s-object",
+                    "this document is not a Kubernetes object (a mapping with apiVersion and "
+                    "kind): fix it or remove it",
+                ))
+            resources += found
+    for resource in resources:
+        result.findings += checker.resource(resource)
+    accounts = Accounts(options.namespace)
+    if options.service_accounts:
+        accounts.add_from(inputs.resources(inputs.load(options.service_accounts)))
+    accounts.add_from(resources)
+    result.findings += identitychecks.cross_object(resources, accounts, namespace=options.namespace)
+    result.objects = len(resources)
+    result.findings = ordered(result.findings)
+    return result
+
+
+def check_output(sources: list[Source], options: ValidateOptions) -> None:
+    """Raise InputErrors (exit 3, nothing written) when these sources have any error."""
+    errors = validate_sources(sources, options).errors
+    if errors:
+        raise InputErrors([
+            InputError(f"error: {f.message} [{f.rule}]", Location(f.path, f.line, f.column))
+            for f in errors
+        ])
+
+
+class _Checker:
+    def __init__(self, options: ValidateOptions, version: str) -> None:
+        self.options = options
+        self.version = version
+        self.strict = options.strict
+        self.user = _user_schemas(options.schema_dir)
+
+    def resource(self, resource: Resource) -> list[Finding]:
+        ns = self.options.namespace
+        if not resource.kind or not resource.api_version:
+            missing = " and ".join(k for k, v in (("apiVersion", resource.api_version),
+                                                  ("kind", resource.kind)) if not v)
+            return [on(resource, (), "error", "k8s-object",
+                       f"this object has no {missing}: every Kubernetes object needs both",
+                       namespace=ns)]
+        check = schemas.Check(resource, namespace=ns, title=resource.title(ns))
+        findings = self._schema(resource, check)
+        pod = identitychecks.workload(resource, ns)
+        if resource.kind == "ServiceAccount" and resource.group == "":
+            findings += check.run(schemas.rules_validator(schemas.SERVICE_ACCOUNT_RULES),
+                                  resource.data, (), "wi-schema")
+        if pod is not None:
+            findings += check.run(schemas.rules_validator(schemas.POD_TEMPLATE_RULES),
+                                  pod.template, pod.path, "wi-schema")
+            findings += identitychecks.skip_containers(pod)
+        return _without_repeats(findings)
+
+    def _schema(self, resource: Resource, check: schemas.Check) -> list[Finding]:
+        group, version, kind = resource.group, resource.api_version.rpartition("/")[2], resource.kind
+        ns = self.options.namespace
+        custom = self.user.validator(group, version, kind) if self.user else None
+        if custom is not None:
+            return check.run(custom, resource.data, (), schemas.RULE_CUSTOM)
+        definitions = kubeschemas.definitions(self.version, self.strict)
+        removed = apiversions.removal(resource.api_version, kind, self.version)
+        if removed is not None:
+            return [on(resource, ("apiVersion",), "error", "removed-api-version",
+                       self._removed(resource, removed), namespace=ns)]
+        validator = schemas.kube_validator(self.version, resource.api_version, kind, self.strict)
+        if validator is not None:
+            return check.run(validator, resource.data, (), schemas.RULE_SCHEMA)
+        served = definitions.served(group, kind)
+        if served:
+            api = "/".join(p for p in (group, served[0]) if p)
+            return [on(resource, ("apiVersion",), "error", "unknown-api-version",
+                       f"Kubernetes {self.version} does not serve {kind} as "
+                       f"{resource.api_version}: use apiVersion: {api}", namespace=ns)]
+        return [on(resource, ("apiVersion",), "info", "no-schema",
+                   f"skipped: no schema for {resource.api_version} {kind} in Kubernetes "
+                   f"{self.version} (a custom resource?): pass --schema-dir with its JSON Schema "
+                   "to validate it", namespace=ns)]
+
+    def _removed(self, resource: Resource, removed: apiversions.Removal) -> str:
+        text = (f"{resource.api_version} {resource.kind} was removed in Kubernetes "
+                f"{removed.removed_in}")
+        if removed.group is None:
+            return f"{text}: {removed.note}"
+        served = kubeschemas.definitions(self.version, self.strict).served(removed.group, resource.kind)
+        if not served:
+            return f"{text}: Kubernetes {self.version} no longer has it"
+        api = "/".join(p for p in (removed.group, served[0]) if p)
+        return f"{text}: use apiVersion: {api} (check the fields that changed between versions)"
+
+
+def _user_schemas(directory: str | None) -> schemas.UserSchemas | None:
+    if directory is None:
+        return None
+    path = FilePath(directory)
+    if not path.is_dir():
+        raise UsageError(f"--schema-dir {directory}: not a directory")
+    return schemas.UserSchemas(path)
+
+
+def _unparsed(name: str, error: InputError) -> Finding:
+    where = error.location or Location(name)
+    if "Helm" in error.message:
+        return at(Location(where.path, 1, 1), "warning", "helm-template", f"skipped: {error.message}")
+    return at(where, "error", "yaml-syntax", error.message)
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    # A non-string annotation fails both the Kubernetes schema and our rules: keep our wording.
+    ours = {(f.line, f.column, f.json_path) for f in findings if f.rule.startswith("wi-")}
+    return [
+        f for f in findings
+        if not (f.rule == schemas.RULE_SCHEMA and (f.line, f.column, f.json_path) in ours)
+    ]
+
+
+def _plural(word: str, n: int) -> str:
+    if n == 1 or word == "info":
+        return word
+    return word + "s"
