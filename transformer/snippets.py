@@ -9,7 +9,11 @@ from typing import Any
 
 from .manifest import STR_TAG, resolve_plain
 
-_PLAIN_SAFE = re.compile(r"(?:[A-Za-z0-9_./@$]|-(?=[^\s-]|-[^\s-]))[A-Za-z0-9_./@:=+,$(){}-]*")
+_PLAIN_SAFE = re.compile(
+    r"(?:[A-Za-z0-9_./$]|-(?=[^\s-]|-[^\s-]))(?:[A-Za-z0-9_./@:=+,$(){}-]| (?! |#|$))*"
+)
+# Plain scalars other YAML readers would not read back as strings, though Kubernetes does.
+_OTHER_READERS = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|=")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_./-]+")
 
 
@@ -41,6 +45,8 @@ def scalar(value: Any, *, flow: bool = False) -> str:
 
 def _plain_ok(text: str, *, flow: bool) -> bool:
     if not _PLAIN_SAFE.fullmatch(text) or resolve_plain(text) != STR_TAG or ": " in text:
+        return False
+    if _OTHER_READERS.fullmatch(text):
         return False
     return not (flow and any(c in text for c in ",{}[]:#"))
 

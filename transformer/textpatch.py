@@ -16,7 +16,7 @@ import yaml
 from . import snippets
 from .edits import AddKey, Delete, Edit, Insert, Replace
 from .errors import InputError
-from .manifest import Document, Path, Source, node_at
+from .manifest import Document, Path, Source, key_node_at, node_at
 from .snippets import Style
 
 
@@ -293,7 +293,25 @@ class _Patcher:
         node = node_at(self.document.node, path)
         if not isinstance(node, kind):
             raise AssertionError(f"expected {kind.__name__} at {path}")
+        self._check_local(path, node)
         return node
+
+    def _check_local(self, path: Path, target: yaml.Node) -> None:
+        """Refuse to edit through an alias or a merge key: the text lives elsewhere, shared."""
+        parent = self.document.node
+        for depth in range(1, len(path) + 1):
+            child = node_at(self.document.node, path[:depth])
+            if parent is not None and child is not None and child.start_mark.index < parent.start_mark.index:
+                where = key_node_at(self.document.node, path[:depth]) or parent
+                self._unsupported(where, "a collection reached through a YAML alias (*name)")
+            parent = child
+        children: list[yaml.Node] = []
+        if isinstance(target, yaml.MappingNode):
+            children = [n for pair in target.value for n in pair]
+        elif isinstance(target, yaml.SequenceNode):
+            children = list(target.value)
+        if any(c.start_mark.index < target.start_mark.index for c in children):
+            self._unsupported(target, "a collection that takes entries from a merge key (<<) or alias")
 
     def _key_node(self, mapping: yaml.MappingNode, key: str | int) -> yaml.Node:
         found = None
@@ -383,7 +401,7 @@ class _Patcher:
 
     def _unsupported(self, node: yaml.Node, what: str) -> None:
         raise InputError(
-            f"cannot edit {what} here without rewriting it: write this collection in block "
-            "style or as one item a line",
+            f"cannot add to {what} without rewriting what it shares: expand it in place "
+            "(no alias, no merge key, one item a line) and run again",
             self.source.location(node),
         )

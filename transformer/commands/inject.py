@@ -105,7 +105,11 @@ def inject_sources(
     result = InjectResult()
     for source in sources:
         by_document = injector.source(source, result.entries)
-        text = textpatch.apply(source, by_document) if by_document else source.text
+        try:
+            text = textpatch.apply(source, by_document) if by_document else source.text
+        except InputError as e:
+            injector.errors.append(e)
+            text = source.text
         result.outputs.append(Rewritten(source, text))
     if injector.errors:
         raise InputErrors(injector.errors)
