@@ -20,7 +20,12 @@ from sidecar.probe import probe
 
 def run(*args: str, env: dict[str, str], timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(WI_PROXY), *args], env=env, capture_output=True, text=True, timeout=timeout
+        [str(WI_PROXY), *args],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
