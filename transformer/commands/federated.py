@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import inject, inputs
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location
 from ..federated import Subject, Warn, render
-from ..federated_identity import client_id_problem, parse_resource_id
+from ..federated_identity import RESOURCE_ID_FORM, client_id_problem, parse_resource_id
 from ..manifest import Path, Source
 from ..options import FederatedOptions
 from ..stringvalues import non_strings
@@ -66,19 +66,15 @@ def identities_from(sources: list[Source]) -> tuple[list[tuple[str, str]], list[
     errors: list[InputError] = []
     for source in sources:
         for document in source.documents:
-            for client_id, resource_id, path in _entries(document.data):
-                where = document.location(path)
-                problem = client_id_problem(client_id) or (
-                    None if isinstance(resource_id, str) else "the identity id is not a string")
-                if problem is None:
-                    parsed = parse_resource_id(str(client_id), str(resource_id))
-                    problem = parsed if isinstance(parsed, str) else None
-                if problem:
-                    errors.append(InputError(problem, where))
-                else:
-                    pairs.append((str(client_id), str(resource_id)))
             if document.data is not None and not isinstance(document.data, (dict, list)):
                 errors.append(InputError(_SHAPE, document.location(())))
+            for entry in _entries(document.data):
+                problem = _entry_problem(entry)
+                if problem:
+                    path, key = problem[1]
+                    errors.append(InputError(problem[0], document.location(path, key=key)))
+                else:
+                    pairs.append((str(entry.client_id), str(entry.resource_id)))
     if not pairs and not errors:
         errors.append(InputError(_SHAPE, Location(sources[0].name) if sources else None))
     return pairs, errors
@@ -88,13 +84,30 @@ _SHAPE = ("expected a mapping of client id to identity resource id, or the outpu
           "`az identity list -o json`")
 
 
-def _entries(data: Any) -> Iterator[tuple[Any, Any, Path]]:
+@dataclass(frozen=True)
+class _Entry:
+    client_id: Any
+    resource_id: Any
+    client_at: tuple[Path, bool]  # (path, the key rather than the value)
+    resource_at: tuple[Path, bool]
+
+
+def _entries(data: Any) -> Iterator[_Entry]:
     if isinstance(data, dict):
         for key, value in data.items():
-            yield key, value, (key,)
+            yield _Entry(key, value, ((key,), True), ((key,), False))
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            if isinstance(item, dict):
-                yield item.get("clientId"), item.get("id"), (i,)
-            else:
-                yield None, None, (i,)
+            item = item if isinstance(item, dict) else {}
+            yield _Entry(item.get("clientId"), item.get("id"), ((i, "clientId"), False),
+                         ((i, "id"), False))
+
+
+def _entry_problem(entry: _Entry) -> tuple[str, tuple[Path, bool]] | None:
+    problem = client_id_problem(entry.client_id)
+    if problem:
+        return problem, entry.client_at
+    if not isinstance(entry.resource_id, str):
+        return f"no identity resource id: expected {RESOURCE_ID_FORM}", entry.resource_at
+    parsed = parse_resource_id(str(entry.client_id), entry.resource_id)
+    return (parsed, entry.resource_at) if isinstance(parsed, str) else None
