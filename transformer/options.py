@@ -69,6 +69,32 @@ class FederatedOptions:
     identities: tuple[tuple[str, str], ...] = ()
 
 
+ReportFormat = Literal["text", "json"]
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    """``wi-transform migrate``: inputs, output mode, how to migrate, and what to emit.
+
+    ``inject`` holds the injection settings when ``--inject`` asks for it in the same pass;
+    ``federated`` the credential options when ``federated_credentials`` names a file.
+    """
+
+    paths: tuple[str, ...] = ()
+    mode: Mode = "stdout"
+    namespace: str = "default"
+    service_accounts: tuple[str, ...] = ()
+    tenant_id: str | None = None
+    proxy: bool = True
+    remove_pod_identity: bool = False
+    force_namespaced: bool = False
+    inject: InjectSettings | None = None
+    report_format: ReportFormat = "text"
+    report_file: str | None = None
+    federated_credentials: str | None = None
+    federated: FederatedOptions | None = None
+
+
 @dataclass(frozen=True)
 class ValidateOptions:
     """``wi-transform validate``: inputs, the schemas to judge them by, and the context."""

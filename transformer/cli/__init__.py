@@ -99,5 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 from . import inject as _inject  # noqa: E402,F401
 from . import federated as _federated  # noqa: E402,F401
 from . import postrender as _postrender  # noqa: E402,F401
+from . import migrate as _migrate  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
 from . import krm as _krm  # noqa: E402,F401

@@ -1,0 +1,73 @@
+"""``wi-transform migrate``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
+from . import cli, inject_flags, settings_from
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (exit 1 when any changed).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; print a diff and exit 1 if anything would change.")
+@click.option("--proxy/--no-proxy", default=True, show_default=True,
+              help="Ask for the IMDS proxy sidecar (--no-proxy: the application already uses a "
+                   "workload-identity-aware SDK).")
+@click.option("--remove-pod-identity", is_flag=True,
+              help="Drop the aadpodidbinding labels and the AzureIdentity/AzureIdentityBinding "
+                   "documents no remaining workload uses.")
+@click.option("--force-namespaced", is_flag=True,
+              help="aad-pod-identity runs with --forceNamespaced: bindings match only pods of "
+                   "their own namespace.")
+@click.option("--inject", "inject_too", is_flag=True,
+              help="Also inject workload identity in the same pass (the injection flags apply).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Format of the report (on stderr).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False),
+              help="Also write the report to FILE.")
+@inject_flags
+def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
+            remove_pod_identity: bool, force_namespaced: bool, inject_too: bool, fmt: str,
+            report_file: str | None, **flags: Any) -> int:
+    """Move the workloads of PATHS from aad-pod-identity to workload identity, side by side."""
+    from ..commands import migrate as command
+    from ..options import MigrateOptions
+
+    if in_place and check:
+        raise UsageError("--in-place and --check exclude each other: pick one")
+    if in_place and (not paths or "-" in paths):
+        raise UsageError("--in-place needs files, not standard input")
+    options = MigrateOptions(
+        paths=paths,
+        mode="in-place" if in_place else "check" if check else "stdout",
+        namespace=flags["namespace"],
+        service_accounts=flags["service_accounts"],
+        tenant_id=flags["tenant_id"] or None,
+        proxy=proxy,
+        remove_pod_identity=remove_pod_identity,
+        force_namespaced=force_namespaced,
+        inject=settings_from(flags) if inject_too else None,
+        report_format="json" if fmt == "json" else "text",
+        report_file=report_file,
+    )
+    result = command.run(options)
+    if options.mode == "stdout":
+        sys.stdout.buffer.write(result.stream())
+        sys.stdout.flush()
+    elif options.mode == "check":
+        sys.stdout.write(result.diff())
+    else:
+        command.write(result)
+    text = command.report(result, options.report_format)
+    sys.stderr.write(text)
+    if report_file:
+        with open(report_file, "w", encoding="utf-8") as f:
+            f.write(text)
+    changed = bool(result.changed)
+    return EXIT_CHANGED if options.mode != "stdout" and changed else EXIT_OK

@@ -1,0 +1,215 @@
+"""``wi-transform migrate``: read every input, plan the move off aad-pod-identity, rewrite, report."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import documents, inputs, migrate, snippets, textpatch
+from .. import edits as ed
+from ..accounts import Accounts
+from ..errors import InputError, InputErrors
+from ..manifest import Document, Resource, Source, parse
+from ..options import InjectOptions, MigrateOptions
+from ..report import inject_report
+from .inject import InjectResult, Rewritten, inject_sources, join_stream
+from .inject import write as write_outputs
+
+
+@dataclass
+class MigrateResult:
+    """The rewritten inputs (with the injection's report when ``--inject``) and the plan."""
+
+    files: InjectResult
+    plan: migrate.Plan
+    emptied: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[Rewritten]:
+        return self.files.changed
+
+    def stream(self) -> bytes:
+        """All outputs as one stream; files left with nothing are left out of it."""
+        kept = [o.text for o in self.files.outputs if o.text]
+        return join_stream(self.files.outputs[0].source, kept) if kept else b""
+
+    def diff(self) -> str:
+        return self.files.diff()
+
+
+def run(options: MigrateOptions) -> MigrateResult:
+    """Migrate every input; InputErrors with every problem when any input fails."""
+    sources = inputs.load(options.paths)
+    read_only = Accounts(options.namespace)
+    if options.service_accounts:
+        read_only.add_from(inputs.resources(inputs.load(options.service_accounts)))
+    the_plan = migrate.plan(list(inputs.resources(sources)), options, read_only)
+    if the_plan.errors:
+        raise InputErrors(the_plan.errors)
+    texts = [rewrite(source, the_plan) for source in sources]
+    migrated = [_reparse(s, t) for s, t in zip(sources, texts)]
+    emptied = [
+        s.name for s, m in zip(sources, migrated) if s.documents and _blank(m) and not _blank(s)
+    ]
+    files = InjectResult([Rewritten(s, t) for s, t in zip(sources, texts)])
+    if options.inject is not None:
+        injected = inject_sources(
+            migrated,
+            InjectOptions(
+                namespace=options.namespace,
+                service_accounts=options.service_accounts,
+                settings=options.inject,
+            ),
+        )
+        files = InjectResult(
+            [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs)],
+            injected.entries,
+        )
+    return MigrateResult(files, the_plan, emptied)
+
+
+def write(result: MigrateResult) -> None:
+    write_outputs(result.files)
+
+
+# -- rewriting one source ------------------------------------------------------------------------
+
+
+def rewrite(source: Source, plan: migrate.Plan) -> str:
+    """The source's text with the plan's edits, removals and new ServiceAccounts applied."""
+    by_document: dict[int, list[ed.Edit]] = defaultdict(list)
+    for document, edits in plan.edits.items():
+        if document.source is source:
+            by_document[document.index] += edits
+    whole = _removals(source, plan.removed, by_document)
+    added = [a for a in plan.accounts if a.after.document.source is source]
+    text = textpatch.apply(source, dict(by_document)) if by_document else source.text
+    if not whole and not added:
+        return text
+    # Edits never add or drop documents, so the indices still hold in the edited text.
+    edited = _reparse(source, text)
+    style = textpatch.detect_style(source)
+    patches = documents.removal(edited, whole)
+    for n, account in enumerate(added):
+        body = "\n".join(snippets.block_mapping(account.data, 0, style)) + "\n"
+        patches.append(documents.addition(edited, account.after.document.index, body, n))
+    return textpatch.splice(edited.text, patches, source.newline)
+
+
+def _removals(
+    source: Source, removed: list[Resource], by_document: dict[int, list[ed.Edit]]
+) -> list[int]:
+    """Indices of documents to cut whole; items of a List that keeps others become edits."""
+    gone: dict[int, list[Resource]] = defaultdict(list)
+    for resource in removed:
+        if resource.document.source is source:
+            gone[resource.document.index].append(resource)
+    whole: list[int] = []
+    for index, resources in gone.items():
+        document: Document = source.documents[index]
+        if {r.prefix for r in resources} >= {r.prefix for r in document.resources()}:
+            whole.append(index)
+            by_document.pop(index, None)
+        else:
+            by_document[index] += [ed.Delete(r.prefix) for r in resources]
+    return whole
+
+
+def _reparse(source: Source, text: str) -> Source:
+    if text == source.text:
+        return source
+    # What we wrote must read back; if it ever does not, that is our bug, not the input's.
+    try:
+        return parse(source.name, source.encode(text), source.file)
+    except InputError as e:
+        raise AssertionError(f"migrated {source.name} no longer parses: {e}") from e
+
+
+def _blank(source: Source) -> bool:
+    return all(d.data is None for d in source.documents)
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def report(result: MigrateResult, fmt: str) -> str:
+    """The report as ``text`` (one block per workload) or ``json``."""
+    if fmt == "json":
+        return json.dumps(report_data(result), indent=2) + "\n"
+    return report_text(result)
+
+
+def report_data(result: MigrateResult) -> dict[str, Any]:
+    plan = result.plan
+    return {
+        "workloads": [_migration_data(m) for m in plan.migrations],
+        "findings": [
+            {"resource": f.title, "message": f.message, "location": str(f.location)}
+            for f in plan.findings
+        ],
+        "removed": [
+            {"resource": r.title(plan.namespace), "location": str(r.location())}
+            for r in plan.removed
+        ],
+        "emptied": result.emptied,
+        "injected": [
+            {"resource": e.title, "status": e.status, "detail": e.detail,
+             "warnings": list(e.warnings)}
+            for e in result.files.entries
+        ],
+    }
+
+
+def _migration_data(m: migrate.Migration) -> dict[str, Any]:
+    account = None
+    if m.service_account:
+        namespace, _, name = m.service_account.partition("/")
+        account = {"namespace": namespace, "name": name, "state": m.account}
+    return {
+        "resource": m.title,
+        "namespace": m.namespace,
+        "location": str(m.location),
+        "selector": m.selector,
+        "status": m.status,
+        "identity": m.identity,
+        "clientId": m.client_id,
+        "identityResourceId": m.identity_id,
+        "serviceAccount": account,
+        "changes": m.changes,
+        "otherIdentities": [
+            {"identity": o.identity, "clientId": o.client_id, "binding": o.binding}
+            for o in m.others
+        ],
+        "note": migrate.OTHERS_NOTE if m.others else None,
+        "reason": m.reason,
+        "warnings": m.warnings,
+    }
+
+
+def report_text(result: MigrateResult) -> str:
+    lines: list[str] = []
+    for m in result.plan.migrations:
+        lines.append(f"{m.title}: {m.status}")
+        if m.reason:
+            lines += [f"  reason: {m.reason}", f"  at: {m.location}"]
+        if m.identity:
+            lines.append(f"  identity: {m.identity} (client id {m.client_id})")
+        if m.service_account:
+            lines.append(f"  ServiceAccount: {m.service_account} ({m.account})")
+        lines += [f"  changed: {c}" for c in m.changes]
+        lines += [
+            f"  also bound: {o.identity} (client id {o.client_id}, binding {o.binding})"
+            for o in m.others
+        ]
+        if m.others:
+            lines.append(f"  note: {migrate.OTHERS_NOTE}")
+        lines += [f"  warning: {w}" for w in m.warnings]
+    for f in result.plan.findings:
+        lines.append(f"{f.title}: {f.message} ({f.location})")
+    for r in result.plan.removed:
+        lines.append(f"{r.title(result.plan.namespace)}: removed ({r.location()})")
+    lines += [f"{name}: every document was removed: delete the file" for name in result.emptied]
+    text = "".join(line + "\n" for line in lines)
+    return text + inject_report(result.files.entries)
