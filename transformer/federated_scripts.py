@@ -71,7 +71,7 @@ def _script(plan: Plan, fmt: str, write: Lines) -> str:
     for identity, creds in plan.groups():
         where: Identity | Var = variables.get(identity.key, identity)
         for credential in creds:
-            out.append("\n" + _progress(credential, where) + write(plan, credential, where))
+            out.append("\n" + _progress(credential, where, plan.target == "app") + write(plan, credential, where))
     out.append(f"\nprintf '%s\\n' {quote(_NOTE.format(n=len(plan.credentials)))} >&2\n")
     return "".join(out)
 
@@ -87,8 +87,10 @@ def _lookup_line(variable: str, identity: Identity, *, split: bool) -> str:
     return line + (_SPLIT.format(v=variable) if split else "")
 
 
-def _progress(credential: Credential, where: Identity | Var) -> str:
-    target = where if isinstance(where, Var) else where.describe()
+def _progress(credential: Credential, where: Identity | Var, app: bool) -> str:
+    target: str | Var = where if isinstance(where, Var) else where.describe()
+    if app:
+        target = f"app registration {credential.identity.client_id}"
     text = word(f"{credential.name}: ServiceAccount {credential.account} -> ", target)
     return f"printf '%s\\n' {text} >&2\n"
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 _SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Inside double quotes bash still expands these (! only in interactive shells, but who knows).
+_DOUBLE_SPECIAL = re.compile(r'[$`"\\!]')
 _ANSI_C = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -28,6 +30,8 @@ def quote(text: str) -> str:
         return text
     if _CONTROL.search(text):
         return "$'" + "".join(_ansi_c(ch) for ch in text) + "'"
+    if "'" in text and not _DOUBLE_SPECIAL.search(text):
+        return f'"{text}"'
     return "'" + text.replace("'", "'\\''") + "'"
 
 
@@ -54,7 +58,7 @@ def word(*parts: str | Var) -> str:
 
 def _quoted(text: str) -> str:
     quoted = quote(text)
-    return quoted if quoted[0] in "'$" else f"'{quoted}'"
+    return quoted if quoted[:1] in ("'", '"', "$") else f"'{quoted}'"
 
 
 def command(args: Iterable[str], indent: str = "") -> str:

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transformer.errors import InputErrors, UsageError
 from transformer.federated import Subject, plan, render
@@ -231,3 +233,17 @@ def test_bicep_hcl_and_arm_literals() -> None:
     assert hcl_string('a"b${c}%{d}\\\n') == '"a\\"b$${c}%%{d}\\\\\\n"'
     assert literal("[concat('a')]") == "[[concat('a')]"
     assert literal("[only-start") == "[only-start"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+               max_size=30),
+       st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+               max_size=10))
+def test_any_text_survives_bash(text: str, other: str) -> None:
+    import subprocess
+
+    script = f'v={quote(other)}; printf "%s|" {quote(text)} {word(text, Var("v"), text)}'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, check=True,
+                          env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+    assert done.stdout.decode("utf-8") == f"{text}|{text}{other}{text}|"
