@@ -11,7 +11,6 @@ added here: the pod template asks for it, and ``inject`` or the webhook adds it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +19,8 @@ from . import edits as ed
 from .accounts import Accounts
 from .edits import Edit
 from .errors import InputError, Location
+from .federated import Subject
+from .federated_identity import client_id_problem, parse_resource_id
 from .inject import CLIENT_ID, INJECT_PROXY, TENANT_ID, USE
 from .manifest import Document, Path, Resource
 from .options import MigrateOptions
@@ -33,7 +34,6 @@ OTHERS_NOTE = (
     "the pod had these identities too; AZURE_CLIENT_ID names only the first, so the "
     "application must ask for the others by client id"
 )
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 Status = Literal["migrated", "unchanged", "not migrated"]
 
@@ -54,6 +54,14 @@ class Identity:
     @property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def resource_id_problem(self) -> str | None:
+        if self.resource_id is None:
+            return None
+        found = parse_resource_id(self.client_id or "", self.resource_id)
+        return found if isinstance(found, str) else None
+
 
 
 @dataclass(frozen=True)
@@ -77,16 +85,6 @@ class Other:
     identity: str
     client_id: str
     binding: str
-
-
-@dataclass(frozen=True)
-class Trust:
-    """A federated credential the migration needs: this identity trusts this ServiceAccount."""
-
-    namespace: str
-    service_account: str
-    client_id: str
-    identity_id: str | None
 
 
 @dataclass
@@ -136,7 +134,7 @@ class Plan:
     edits: dict[Document, list[Edit]] = field(default_factory=dict)
     accounts: list[NewAccount] = field(default_factory=list)
     removed: list[Resource] = field(default_factory=list)
-    trusts: list[Trust] = field(default_factory=list)
+    trusts: list[Subject] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
 
 
@@ -386,7 +384,8 @@ class _Planner:
         migration.status = "migrated" if migration.changes else "unchanged"
         for _, identity in target.identities:
             client_id = identity.client_id or ""
-            trust = Trust(workload.namespace, target.account_name, client_id, identity.resource_id)
+            resource_id = None if identity.resource_id_problem else identity.resource_id
+            trust = Subject(workload.namespace, target.account_name, client_id, resource_id)
             if trust not in self.result.trusts:
                 self.result.trusts.append(trust)
         return removes
@@ -540,6 +539,11 @@ class _Planner:
             ):
                 add(Finding(binding.title, f'selector "{binding.selector}" matches no '
                             "workload in the inputs", where))
+        for identity in self.identities.values():
+            if identity.resource_id_problem:
+                add(Finding(f"AzureIdentity {identity.ref}", f"spec.resourceID: "
+                            f"{identity.resource_id_problem}; federated credentials will look "
+                            "the identity up by client id", identity.resource.location(("spec",))))
         named = {(b.namespace, b.identity) for b in self.bindings}
         for key, identity in self.identities.items():
             if key not in named:
@@ -603,12 +607,9 @@ def _unusable(binding: Binding, identity: Identity | None) -> str | None:
             "(type 0) migrate this way; move the workload to a user-assigned identity, or "
             "federate the app registration by hand (federated-credential --target app)"
         )
-    if not identity.client_id or not _GUID.fullmatch(identity.client_id):
-        return (
-            f"AzureIdentity {identity.ref} has no client id (spec.clientID is "
-            f"{identity.client_id!r}): add the identity's client id (az identity show "
-            "--query clientId)"
-        )
+    problem = client_id_problem(identity.client_id)
+    if problem:
+        return f"AzureIdentity {identity.ref}: spec.clientID: {problem}"
     return None
 
 

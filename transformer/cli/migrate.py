@@ -8,7 +8,11 @@ from typing import Any
 import click
 
 from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
+from ..options import FEDERATED_FORMATS, TOKEN_EXCHANGE_AUDIENCE
 from . import cli, inject_flags, settings_from
+
+# Graph writes to app registrations; an AzureIdentity of type 0 is a managed identity.
+MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
 
 
 @cli.command()
@@ -31,13 +35,24 @@ from . import cli, inject_flags, settings_from
               show_default=True, help="Format of the report (on stderr).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Also write the report to FILE.")
+@click.option("--federated-credentials", "credentials_file", type=click.Path(dir_okay=False),
+              metavar="FILE", help="Write the federated identity credentials of the migrated "
+                                   "ServiceAccounts to FILE (not with --check).")
+@click.option("--issuer", envvar="AKS_OIDC_ISSUER", metavar="URL",
+              help="The cluster's OIDC issuer URL, exactly [env AKS_OIDC_ISSUER].")
+@click.option("--credentials-format", "credentials_format", default="az-rest",
+              show_default=True, type=click.Choice(MIGRATE_FORMATS),
+              help="Form of --federated-credentials, as federated-credential --format.")
+@click.option("--audience", "audiences", multiple=True, metavar="TEXT",
+              help=f"Audience of the credentials [default: {TOKEN_EXCHANGE_AUDIENCE}].")
 @inject_flags
 def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
             remove_pod_identity: bool, force_namespaced: bool, inject_too: bool, fmt: str,
-            report_file: str | None, **flags: Any) -> int:
+            report_file: str | None, credentials_file: str | None, issuer: str | None,
+            credentials_format: str, audiences: tuple[str, ...], **flags: Any) -> int:
     """Move the workloads of PATHS from aad-pod-identity to workload identity, side by side."""
     from ..commands import migrate as command
-    from ..options import MigrateOptions
+    from ..options import FederatedOptions, MigrateOptions
 
     if in_place and check:
         raise UsageError("--in-place and --check exclude each other: pick one")
@@ -55,9 +70,18 @@ def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
         inject=settings_from(flags) if inject_too else None,
         report_format="json" if fmt == "json" else "text",
         report_file=report_file,
+        federated_credentials=credentials_file,
+        federated=FederatedOptions(
+            issuer=issuer or None,
+            namespace=flags["namespace"],
+            audiences=audiences or (TOKEN_EXCHANGE_AUDIENCE,),
+            format=credentials_format,  # type: ignore[arg-type]
+            cloud=flags["cloud"],
+        ),
     )
     result = command.run(options)
     if options.mode == "stdout":
+        command.write(result, manifests=False)
         sys.stdout.buffer.write(result.stream())
         sys.stdout.flush()
     elif options.mode == "check":
@@ -69,5 +93,5 @@ def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
     if report_file:
         with open(report_file, "w", encoding="utf-8") as f:
             f.write(text)
-    changed = bool(result.changed)
+    changed = result.anything_changed
     return EXIT_CHANGED if options.mode != "stdout" and changed else EXIT_OK

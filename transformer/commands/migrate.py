@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .. import documents, inputs, migrate, snippets, textpatch
+from .. import documents, federated, files, inputs, migrate, snippets, textpatch
 from .. import edits as ed
 from ..accounts import Accounts
-from ..errors import InputError, InputErrors
+from ..errors import InputError, InputErrors, Location
 from ..manifest import Document, Resource, Source, parse
-from ..options import InjectOptions, MigrateOptions
+from ..options import FederatedOptions, InjectOptions, MigrateOptions
 from ..report import inject_report
 from .inject import InjectResult, Rewritten, inject_sources, join_stream
 from .inject import write as write_outputs
+
+
+@dataclass
+class Script:
+    """The federated-credential file: what it will hold, and what it holds now (None: absent)."""
+
+    path: Path
+    text: str
+    old: str | None
+    subjects: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.old
 
 
 @dataclass
@@ -25,10 +44,15 @@ class MigrateResult:
     files: InjectResult
     plan: migrate.Plan
     emptied: list[str] = field(default_factory=list)
+    script: Script | None = None
 
     @property
     def changed(self) -> list[Rewritten]:
         return self.files.changed
+
+    @property
+    def anything_changed(self) -> bool:
+        return bool(self.changed) or (self.script is not None and self.script.changed)
 
     def stream(self) -> bytes:
         """All outputs as one stream; files left with nothing are left out of it."""
@@ -36,7 +60,15 @@ class MigrateResult:
         return join_stream(self.files.outputs[0].source, kept) if kept else b""
 
     def diff(self) -> str:
-        return self.files.diff()
+        text = self.files.diff()
+        if self.script is not None and self.script.changed:
+            text += "".join(difflib.unified_diff(
+                (self.script.old or "").splitlines(keepends=True),
+                self.script.text.splitlines(keepends=True),
+                fromfile="/dev/null" if self.script.old is None else f"a/{self.script.path}",
+                tofile=f"b/{self.script.path}",
+            ))
+        return text
 
 
 def run(options: MigrateOptions) -> MigrateResult:
@@ -67,11 +99,45 @@ def run(options: MigrateOptions) -> MigrateResult:
             [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs)],
             injected.entries,
         )
-    return MigrateResult(files, the_plan, emptied)
+    script = _script(options, the_plan) if options.federated_credentials else None
+    return MigrateResult(files, the_plan, emptied, script)
 
 
-def write(result: MigrateResult) -> None:
-    write_outputs(result.files)
+def write(result: MigrateResult, *, manifests: bool = True) -> None:
+    """Write the federated-credential file, then (unless only that) the rewritten inputs."""
+    if result.script is not None and result.script.changed:
+        _write_file(result.script.path, result.script.text)
+    if manifests:
+        write_outputs(result.files)
+
+
+def _script(options: MigrateOptions, plan: migrate.Plan) -> Script:
+    path = Path(str(options.federated_credentials))
+    settings = options.federated or FederatedOptions()
+    warnings: list[str] = []
+    text = federated.render(plan.trusts, settings, warn=warnings.append)
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputErrors([InputError(f"cannot read the existing file: {e}", Location(str(path)))]) from e
+    return Script(path, text, old, len(plan.trusts), warnings)
+
+
+def _write_file(path: Path, text: str) -> None:
+    # A new file, or one replaced whole: written beside it, then renamed over it.
+    if path.exists():
+        files.write_all([(path, text.encode("utf-8"))])
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o755 if text.startswith("#!") else 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 # -- rewriting one source ------------------------------------------------------------------------
@@ -154,12 +220,19 @@ def report_data(result: MigrateResult) -> dict[str, Any]:
             for r in plan.removed
         ],
         "emptied": result.emptied,
+        "federatedCredentials": _script_data(result.script),
         "injected": [
             {"resource": e.title, "status": e.status, "detail": e.detail,
              "warnings": list(e.warnings)}
             for e in result.files.entries
         ],
     }
+
+
+def _script_data(script: Script | None) -> dict[str, Any] | None:
+    if script is None:
+        return None
+    return {"path": str(script.path), "subjects": script.subjects, "warnings": script.warnings}
 
 
 def _migration_data(m: migrate.Migration) -> dict[str, Any]:
@@ -211,5 +284,9 @@ def report_text(result: MigrateResult) -> str:
     for r in result.plan.removed:
         lines.append(f"{r.title(result.plan.namespace)}: removed ({r.location()})")
     lines += [f"{name}: every document was removed: delete the file" for name in result.emptied]
+    if result.script is not None:
+        lines.append(f"{result.script.path}: federated credentials for "
+                     f"{result.script.subjects} ServiceAccount/identity pair(s)")
+        lines += [f"  warning: {w}" for w in result.script.warnings]
     text = "".join(line + "\n" for line in lines)
     return text + inject_report(result.files.entries)
