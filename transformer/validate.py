@@ -201,11 +201,14 @@ class Check:
         close = difflib.get_close_matches(extra, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         where = json_path(path + (extra,))
-        rule = RULE_UNKNOWN_FIELD if rule == RULE_SCHEMA else rule
+        bundled = rule == RULE_SCHEMA
         message = (
-            f"{self.title}: unknown field {where}: the API server rejects fields it does not know: "
-            f"{hint}check the spelling and indentation (or pass --no-strict)"
+            f"{self.title}: unknown field {where}: "
+            + ("the API server rejects fields it does not know: " if bundled else "the schema allows no such field: ")
+            + f"{hint}check the spelling and indentation"
+            + (" (or pass --no-strict)" if bundled else "")
         )
+        rule = RULE_UNKNOWN_FIELD if bundled else rule
         return self._finding(path + (extra,), "error", rule, message, key=True)
 
     def _message(self, error: Any, path: Path) -> str:
@@ -217,7 +220,7 @@ class Check:
             found = self._found(path, error.instance)
             message = f"{self.title}: {where} is {found}, but Kubernetes expects {wanted}"
             if "string" in expected and self._plain_non_string(path):
-                message += f": quote it: {path[-1]}: {self._quoted(path)}"
+                message += f": quote it: {path[-1]}: {self._quoted(path, error.instance)}"
             return message
         if error.validator == "enum":
             allowed = ", ".join(json.dumps(v) for v in error.validator_value)
@@ -228,7 +231,7 @@ class Check:
         noun = {"labels": "label", "annotations": "annotation"}.get(str(path[-2]) if len(path) > 1 else "", "field")
         return template.format(
             noun=noun, key=path[-1] if path else "", value=_show(instance), title=self.title,
-            found=self._found(path, instance), quoted=self._quoted(path),
+            found=self._found(path, instance), quoted=self._quoted(path, instance),
         )
 
     def _where(self, path: Path) -> str:
@@ -252,9 +255,12 @@ class Check:
         node = self.resource.node_at(path)
         return isinstance(node, yaml.ScalarNode) and node.tag != STR_TAG and not node.style
 
-    def _quoted(self, path: Path) -> str:
+    def _quoted(self, path: Path, instance: Any) -> str:
+        # `yes` and `on` mean true to Kubernetes: suggest the word it understood.
         node = self.resource.node_at(path)
         raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+        if isinstance(instance, bool):
+            raw = json.dumps(instance)
         return '"' + raw.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -42,6 +42,10 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
         report_file=report_file,
     )
     result = command.run(options)
+    if validate:
+        from ..commands.validate import check_injected
+
+        check_injected(result.outputs, options)
     return _finish_inject(options, result)
 
 

@@ -12,7 +12,8 @@ from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location, UsageError
 from ..findings import Finding, at, count, on, ordered
 from ..manifest import Resource, Source, parse
-from ..options import ValidateOptions
+from ..options import InjectOptions, ValidateOptions
+from .inject import Rewritten
 
 
 @dataclass
@@ -97,9 +98,12 @@ def validate_sources(
     return result
 
 
-def check_output(sources: list[Source], options: ValidateOptions) -> None:
-    """Raise InputErrors (exit 3, nothing written) when these sources have any error."""
-    errors = validate_sources(sources, options).errors
+def check_injected(outputs: Iterable[Rewritten], options: InjectOptions) -> None:
+    """``inject --validate``: raise InputErrors (exit 3, nothing written) when what inject would
+    write has any error."""
+    sources = [parse(o.source.name, o.source.encode(o.text), o.source.file) for o in outputs]
+    settings = ValidateOptions(namespace=options.namespace, service_accounts=options.service_accounts)
+    errors = validate_sources(sources, settings).errors
     if errors:
         raise InputErrors([
             InputError(f"error: {f.message} [{f.rule}]", Location(f.path, f.line, f.column))
@@ -120,7 +124,8 @@ class _Checker:
             missing = " and ".join(k for k, v in (("apiVersion", resource.api_version),
                                                   ("kind", resource.kind)) if not v)
             return [on(resource, (), "error", "k8s-object",
-                       f"this object has no {missing}: every Kubernetes object needs both",
+                       f"this object has no {missing}: every Kubernetes object needs "
+                       "apiVersion and kind",
                        namespace=ns)]
         check = schemas.Check(resource, namespace=ns, title=resource.title(ns))
         findings = self._schema(resource, check)
