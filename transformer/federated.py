@@ -21,7 +21,8 @@ MAX_PER_IDENTITY = 20
 MAX_CLAIM = 600
 APP_FORMATS: tuple[FederatedFormat, ...] = ("az-rest", "graph", "az-cli", "json")
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?", re.IGNORECASE)
-_AKS_ISSUER_HOST = re.compile(r"(^|\.)(oidc|oic)\.prod-aks\.azure\.(com|cn|us)(:443)?$", re.IGNORECASE)
+_AKS_ISSUER_HOST = re.compile(r"(^|\.)(oidc|oic)\.prod-aks\.azure\.(com|cn|us)(:443)?$",
+                              re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 Warn = Callable[[str], None]
@@ -76,7 +77,8 @@ class Plan:
         """Credentials by identity, both in first-seen order."""
         by_key: dict[tuple[str, ...], tuple[Identity, list[Credential]]] = {}
         for credential in self.credentials:
-            by_key.setdefault(credential.identity.key, (credential.identity, []))[1].append(credential)
+            identity = credential.identity
+            by_key.setdefault(identity.key, (identity, []))[1].append(credential)
         return list(by_key.values())
 
     def arm_base(self) -> str:
@@ -113,7 +115,9 @@ def subject_claim(namespace: str, service_account: str) -> str:
     return f"system:serviceaccount:{namespace}:{service_account}"
 
 
-def render(subjects: Sequence[Subject], options: FederatedOptions, *, warn: Warn | None = None) -> str:
+def render(
+    subjects: Sequence[Subject], options: FederatedOptions, *, warn: Warn | None = None
+) -> str:
     """The chosen ``--format``'s text; UsageError or InputErrors (all at once) for bad input."""
     checked = plan(subjects, options)
     for warning in checked.warnings:
@@ -199,7 +203,8 @@ def _option_problems(options: FederatedOptions) -> list[str]:
     problems = issuer_problems(options.issuer)
     if len(options.audiences) != 1:
         problems.append(f"exactly one audience is allowed, got {len(options.audiences)}: "
-                        "Entra ID takes one per credential (the default is api://AzureADTokenExchange)")
+                        "Entra ID takes one per credential (the default is "
+                        "api://AzureADTokenExchange)")
     for audience in options.audiences:
         if not audience.strip():
             problems.append("the audience is empty: leave --audience out for the default")
@@ -226,7 +231,8 @@ def issuer_problems(issuer: str | None) -> list[str]:
         problems.append(f"issuer {issuer!r} has a query or fragment: use the issuer URL exactly "
                         "as the cluster's discovery document states it")
     if len(issuer) > MAX_CLAIM:
-        problems.append(f"issuer is {len(issuer)} characters long; Entra ID takes at most {MAX_CLAIM}")
+        problems.append(f"issuer is {len(issuer)} characters long; Entra ID takes at most "
+                        f"{MAX_CLAIM}")
     return problems
 
 
@@ -255,7 +261,9 @@ def _cloud(name: str, problems: list[InputError]) -> Cloud:
         return cloud(None)
 
 
-def _identity_map(pairs: Sequence[tuple[str, str]], problems: list[InputError]) -> dict[str, Identity]:
+def _identity_map(
+    pairs: Sequence[tuple[str, str]], problems: list[InputError]
+) -> dict[str, Identity]:
     found: dict[str, Identity] = {}
     for client_id, resource_id in pairs:
         parsed = parse_resource_id(client_id, resource_id)

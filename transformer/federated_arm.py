@@ -45,7 +45,8 @@ def literal(text: str) -> str:
 
 
 def _entries(identity: Deployed) -> list[dict[str, str]]:
-    name = f"[parameters('{identity.parameter}')]" if identity.parameter else literal(str(identity.name))
+    name = (f"[parameters('{identity.parameter}')]" if identity.parameter
+            else literal(str(identity.name)))
     return [{"identity": name, "name": c.name, "subject": literal(c.subject)}
             for c in identity.credentials]
 

@@ -26,10 +26,12 @@ def _escape(ch: str) -> str:
 def bicep(plan: Plan) -> str:
     target = deployment(plan, "bicep")
     out = [
-        ("// Federated identity credentials, made by `wi-transform federated-credential --format bicep`.\n"
+        ("// Federated identity credentials, made by `wi-transform federated-credential --format "
+         "bicep`.\n"
         "// Deploy it into the identities' resource group:\n"
         f"//   {target.command('federated-credentials.bicep')}\n"
-        "// Azure rejects concurrent writes under one identity: @batchSize(1) writes them one at a time.\n")
+        "// Azure rejects concurrent writes under one identity: @batchSize(1) writes them one "
+        "at a time.\n")
     ]
     for identity in target.identities:
         if identity.parameter:

@@ -36,7 +36,8 @@ class Deployment:
     def command(self, template: str) -> str:
         group = self.resource_group or "<resource group of the identities>"
         sub = f" --subscription {self.subscription}" if self.subscription else ""
-        return f"az deployment group create{sub} --resource-group {group} --template-file {template}"
+        return (f"az deployment group create{sub} --resource-group {group} "
+                f"--template-file {template}")
 
 
 def deployment(plan: Plan, fmt: str) -> Deployment:

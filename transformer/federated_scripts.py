@@ -21,9 +21,11 @@ _HEADER = """#!/usr/bin/env bash
 set -euo pipefail
 """
 _WHAT = {
-    ("az-rest", "identity"): "One `az rest` PUT per credential; PUT creates or updates, so re-running is safe.",
-    ("az-rest", "app"): "One Microsoft Graph PATCH per credential with `Prefer: create-if-missing`: "
-                        "it creates or updates, so re-running is safe.",
+    ("az-rest", "identity"): "One `az rest` PUT per credential; PUT creates or updates, so "
+                             "re-running is safe.",
+    ("az-rest", "app"): "One Microsoft Graph PATCH per credential with "
+                        "`Prefer: create-if-missing`: it creates or updates, so re-running "
+                        "is safe.",
     ("az-cli", "identity"): "One `az identity federated-credential create` per credential "
                             "(it creates or updates).",
     ("az-cli", "app"): "One `az ad app federated-credential create` per credential; it fails when "
@@ -36,8 +38,10 @@ wi_identity_id() {
   shift
   found=$(az identity list "$@" --query "[?clientId=='${client_id}'].id" -o tsv)
   if [[ -z $found || $found == *$'\\n'* ]]; then
-    printf 'wi-transform: expected one user-assigned identity with client id %s, found %s: select the subscription with `az account set`, or generate this script with --identities FILE or --subscription/--resource-group/--identity-name\\n' \\
+    printf 'wi-transform: expected one user-assigned identity with client id %s, found %s\n' \
       "$client_id" "$(if [[ -z $found ]]; then echo none; else echo several; fi)" >&2
+    printf '  select the subscription with `az account set`, or make this script again with\n' >&2
+    printf '  --identities FILE or --subscription/--resource-group/--identity-name\n' >&2
     exit 1
   fi
   printf '%s\\n' "$found"
@@ -61,7 +65,8 @@ def az_cli(plan: Plan) -> str:
 
 def _script(plan: Plan, fmt: str, write: Lines) -> str:
     out = [_HEADER.format(fmt=fmt, what=_WHAT[(fmt, plan.target)])]
-    lookups = [(i, creds) for i, creds in plan.groups() if plan.target == "identity" and not i.known]
+    lookups = [(i, creds) for i, creds in plan.groups()
+               if plan.target == "identity" and not i.known]
     if lookups:
         out.append(_LOOKUP)
         out.append("\n# Every identity is found before anything is written.\n")
@@ -71,7 +76,8 @@ def _script(plan: Plan, fmt: str, write: Lines) -> str:
     for identity, creds in plan.groups():
         where: Identity | Var = variables.get(identity.key, identity)
         for credential in creds:
-            out.append("\n" + _progress(credential, where, plan.target == "app") + write(plan, credential, where))
+            out.append("\n" + _progress(credential, where, plan.target == "app")
+                       + write(plan, credential, where))
     out.append(f"\nprintf '%s\\n' {quote(_NOTE.format(n=len(plan.credentials)))} >&2\n")
     return "".join(out)
 

@@ -85,7 +85,7 @@ def _identity(identity: Identity, n: int) -> tuple[str, tuple[str, str]]:
 
 
 def _labels(credentials: tuple[Credential, ...]) -> dict[Credential, str]:
-    """Resource labels from credential names: letters, digits, _ and -, not starting with a digit."""
+    """Resource labels from credential names: letters, digits, _ and -, not a leading digit."""
     labels: dict[Credential, str] = {}
     taken: set[str] = set()
     for credential in credentials:

@@ -80,7 +80,7 @@ class FakeAz:
         self.log.unlink(missing_ok=True)
         env = {"PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.workdir),
                "FAKE_AZ_LOG": str(self.log), "FAKE_AZ_IDENTITIES": json.dumps(identities or {})}
-        done = subprocess.run(["bash", str(path)], capture_output=True, text=True, env=env,
+        done = subprocess.run(["bash", str(path)], capture_output=True, text=True, env=env, check=False,
                               cwd=self.workdir, timeout=60)
         calls = [json.loads(line) for line in self.log.read_text("utf-8").splitlines()] \
             if self.log.exists() else []
@@ -101,6 +101,7 @@ def wi(*args: str | os.PathLike[str], env: dict[str, str] | None = None,
                    if k != "AKS_OIDC_ISSUER" and not k.startswith("AZURE_")}
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "transformer", *map(str, args)], input=input,
+                          check=False,
                           capture_output=True, text=True, env=environment, timeout=60)
 
 

@@ -22,7 +22,7 @@ from transformer.options import FederatedOptions
 from .conftest import CLIENT, IDENTITY_ID, ISSUER, OTHER_CLIENT, SUBSCRIPTION
 
 QUICK = Subject("demo", "workload-identity-sa", CLIENT)
-ONE = dict(subscription=SUBSCRIPTION, resource_group="rg-demo", identity_name="id-demo")
+ONE = {"subscription": SUBSCRIPTION, "resource_group": "rg-demo", "identity_name": "id-demo"}
 
 
 def options(**given: Any) -> FederatedOptions:
@@ -118,9 +118,9 @@ def test_exactly_one_audience() -> None:
 
 def test_client_id_must_be_a_guid() -> None:
     found = problems([Subject("demo", "sa", "not-a-guid"), Subject("demo", "ok", CLIENT)])
-    assert found == ["ServiceAccount demo/sa: client id 'not-a-guid' is not a GUID: use the "
+    assert found == [("ServiceAccount demo/sa: client id 'not-a-guid' is not a GUID: use the "
                      "clientId of the identity (az identity show -n NAME -g GROUP --query "
-                     "clientId -o tsv)"]
+                     "clientId -o tsv)")]
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -10,8 +10,20 @@ import pytest
 from transformer.federated import Subject, render
 from transformer.options import FederatedOptions
 
-from .conftest import (CLIENT, HOSTILE_ISSUER, IDENTITY_ID, ISSUER, OTHER_CLIENT, QUICK_START,
-                       SUBSCRIPTION, FakeAz, body, option, service_accounts, wi)
+from .conftest import (
+    CLIENT,
+    HOSTILE_ISSUER,
+    IDENTITY_ID,
+    ISSUER,
+    OTHER_CLIENT,
+    QUICK_START,
+    SUBSCRIPTION,
+    FakeAz,
+    body,
+    option,
+    service_accounts,
+    wi,
+)
 
 ARM = "https://management.azure.com"
 PUT_PATH = "/federatedIdentityCredentials/demo-workload-identity-sa?api-version=2023-01-31"
@@ -63,7 +75,7 @@ def test_a_failed_lookup_stops_before_any_write(az: FakeAz, tmp_path: Path, foun
     ran = az.run(generate(inputs), identities={OTHER_CLIENT: [IDENTITY_ID], CLIENT: found})
     assert ran.returncode == 1
     assert [c[:2] for c in ran.calls] == [["identity", "list"], ["identity", "list"]]
-    assert f"client id {CLIENT}, {says}" in ran.stderr
+    assert f"client id {CLIENT}, {says}\n" in ran.stderr
 
 
 def test_az_cli_creates_with_the_audience_given(az: FakeAz) -> None:
@@ -96,8 +108,8 @@ def test_graph_patches_with_create_if_missing(az: FakeAz) -> None:
     assert ran.returncode == 0, ran.stderr
     assert ran.calls == [[
         "rest", "--method", "patch", "--url",
-        f"https://graph.microsoft.com/v1.0/applications(appId='{CLIENT}')"
-        "/federatedIdentityCredentials(name='demo-workload-identity-sa')",
+        (f"https://graph.microsoft.com/v1.0/applications(appId='{CLIENT}')"
+        "/federatedIdentityCredentials(name='demo-workload-identity-sa')"),
         "--headers", "Content-Type=application/json", "Prefer=create-if-missing",
         "--body", json.dumps({"name": "demo-workload-identity-sa", "issuer": ISSUER,
                               "subject": QUICK_SUBJECT, "audiences": AUDIENCE},

@@ -14,7 +14,8 @@ from . import cli
 @cli.command("federated-credential")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--issuer", envvar="AKS_OIDC_ISSUER", metavar="URL",
-              help="The cluster's OIDC issuer URL, exactly (AKS: ends with /) [env AKS_OIDC_ISSUER].")
+              help="The cluster's OIDC issuer URL, exactly (AKS: ends with /) "
+                   "[env AKS_OIDC_ISSUER].")
 @click.option("--audience", "audiences", multiple=True, metavar="TEXT",
               help=f"Audience of the tokens (exactly one) [default: {TOKEN_EXCHANGE_AUDIENCE}].")
 @click.option("-n", "--namespace", default="default", show_default=True,

@@ -42,7 +42,8 @@ def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
     """A Subject per annotated ServiceAccount; errors, with positions, for the bad ones."""
     subjects: list[Subject] = []
     errors: list[InputError] = []
-    for account in list(accounts):  # type: ignore[call-overload]  # Accounts.__iter__ is typed Iterable
+    # Accounts.__iter__ is annotated Iterable, not Iterator, hence the ignore.
+    for account in list(accounts):  # type: ignore[call-overload]
         annotations = account.metadata.get("annotations")
         if not isinstance(annotations, dict) or inject.CLIENT_ID not in annotations:
             continue
@@ -51,8 +52,8 @@ def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
         found = list(non_strings(account, ("metadata",), prefix=inject.CLIENT_ID, title=title))
         problem = None if found else client_id_problem(annotations[inject.CLIENT_ID])
         if problem:
-            found.append(InputError(f"{title}: {inject.CLIENT_ID}: {problem}",
-                                    account.location(("metadata", "annotations", inject.CLIENT_ID))))
+            where = account.location(("metadata", "annotations", inject.CLIENT_ID))
+            found.append(InputError(f"{title}: {inject.CLIENT_ID}: {problem}", where))
         errors += found
         if not found:
             subjects.append(Subject(namespace, name, annotations[inject.CLIENT_ID]))
