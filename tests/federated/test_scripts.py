@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from transformer.federated import Subject, render
+from transformer.federated import Subject, plan, render, renderer
 from transformer.options import FederatedOptions
 
 from .conftest import (
@@ -178,6 +178,43 @@ def test_hostile_issuer_and_names_reach_az_exactly(az: FakeAz, fmt: str) -> None
         assert subject in (f"system:serviceaccount:demo:{HOSTILE_ACCOUNT}",
                            "system:serviceaccount:demo:plain")
     assert HOSTILE_ACCOUNT in ran.stderr  # the progress lines name it, verbatim
+
+
+def _expected(fmt: str, identity_id: str, name: str, subject: str) -> list[str]:
+    properties = {"issuer": HOSTILE_ISSUER, "subject": subject, "audiences": AUDIENCE}
+    if fmt == "az-cli":
+        _, _, sub, _, group, _, _, _, identity = identity_id.split("/")
+        return ["identity", "federated-credential", "create", "--name", name,
+                "--identity-name", identity, "--resource-group", group, "--subscription", sub,
+                "--issuer", HOSTILE_ISSUER, "--subject", subject, "--audiences", AUDIENCE[0]]
+    if fmt == "graph":
+        client = CLIENT if "id-demo" in identity_id else OTHER_CLIENT
+        return ["rest", "--method", "patch", "--url",
+                f"https://graph.microsoft.com/v1.0/applications(appId='{client}')"
+                f"/federatedIdentityCredentials(name='{name}')",
+                "--headers", "Content-Type=application/json", "Prefer=create-if-missing",
+                "--body", json.dumps({"name": name, **properties}, separators=(",", ":"),
+                                     ensure_ascii=False)]
+    return ["rest", "--method", "put", "--url",
+            f"{ARM}{identity_id}/federatedIdentityCredentials/{name}?api-version=2023-01-31",
+            "--headers", "Content-Type=application/json",
+            "--body", json.dumps({"properties": properties}, separators=(",", ":"),
+                                 ensure_ascii=False)]
+
+
+@pytest.mark.parametrize("fmt", ["az-rest", "az-cli", "graph"])
+def test_hostile_issuer_argv_is_exact(az: FakeAz, fmt: str) -> None:
+    other_id = IDENTITY_ID.replace("id-demo", "id-other")
+    subjects = [Subject("demo", HOSTILE_ACCOUNT, CLIENT, identity_id=IDENTITY_ID),
+                Subject("demo", "plain", OTHER_CLIENT)]
+    the_plan = plan(subjects, FederatedOptions(issuer=HOSTILE_ISSUER, format=fmt))  # type: ignore[arg-type]
+    hostile_name = the_plan.credentials[0].name
+    ran = az.run(renderer(fmt)(the_plan), identities={OTHER_CLIENT: [other_id]})  # type: ignore[arg-type]
+    writes = [c for c in ran.calls if c[:2] != ["identity", "list"]]
+    assert writes == [
+        _expected(fmt, IDENTITY_ID, hostile_name, f"system:serviceaccount:demo:{HOSTILE_ACCOUNT}"),
+        _expected(fmt, other_id, "demo-plain", "system:serviceaccount:demo:plain"),
+    ]
 
 
 def test_hostile_issuer_through_the_cli(az: FakeAz) -> None:
