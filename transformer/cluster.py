@@ -91,10 +91,12 @@ class Cluster:
 
     def __init__(self, context: str | None) -> None:
         try:
-            contexts, active = config.list_kube_config_contexts()
+            _, active = config.list_kube_config_contexts()  # type: ignore[no-untyped-call]
             self.context = context or str(active["name"])
             configuration = client.Configuration()
-            config.load_kube_config(context=self.context, client_configuration=configuration)
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                context=self.context, client_configuration=configuration
+            )
         except (config.ConfigException, OSError, KeyError, TypeError) as e:
             which = f"context {context!r}" if context else "the current context"
             raise ClusterError(
@@ -112,9 +114,8 @@ class Cluster:
         for want in wanted:
             data = self._get("ServiceAccount", want.namespace, want.name)
             if data is not None:
-                found += parse(_source_name(self.context, want), json.dumps(data).encode()).documents[
-                    0
-                ].resources()
+                source = parse(_source_name(self.context, want), json.dumps(data).encode())
+                found += source.documents[0].resources()
             elif want.required:
                 missing.append(
                     InputError(
@@ -136,7 +137,7 @@ class Cluster:
         return value if isinstance(value, str) and value else None
 
     def _get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
-        read = (
+        read: Any = (
             self.api.read_namespaced_service_account
             if kind == "ServiceAccount"
             else self.api.read_namespaced_config_map

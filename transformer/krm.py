@@ -107,7 +107,8 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
             errors.append(InputError(
                 f"{CONFIG_KIND} has no field {key!r}: the fields are {', '.join(SPEC_FIELDS)}",
                 _where(document, path, key=True)))
-        elif not _has_type(value, expected[0]) or (key == "proxyLogLevel" and value not in LOG_LEVELS):
+        elif not _has_type(value, expected[0]) or (key == "proxyLogLevel"
+                                                      and value not in LOG_LEVELS):
             errors.append(InputError(f"{key} is {value!r}: it must be {expected[1]}",
                                      _where(document, path)))
         else:
@@ -211,12 +212,12 @@ def _entry_results(result: InjectResult, items: list[tuple[int, int, dict[str, A
 
 
 def _about(item: dict[str, Any]) -> dict[str, Any]:
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = _mapping(item.get("metadata"))
     ref = {"apiVersion": item.get("apiVersion"), "kind": item.get("kind"),
            "name": metadata.get("name"), "namespace": metadata.get("namespace")}
     about: dict[str, Any] = {"resourceRef": {k: v for k, v in ref.items() if isinstance(v, str)}}
-    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
-    path = next((annotations[a] for a in PATH_ANNOTATIONS if isinstance(annotations.get(a), str)), None)
+    annotations = _mapping(metadata.get("annotations"))
+    path = next((v for v in map(annotations.get, PATH_ANNOTATIONS) if isinstance(v, str)), None)
     if path is not None:
         file: dict[str, Any] = {"path": path}
         index = next((annotations[a] for a in INDEX_ANNOTATIONS if a in annotations), None)
@@ -238,6 +239,10 @@ def _from_config_map(data: Any, document: Document | None, at: Path) -> dict[str
             value = [part.strip() for part in value.split(",") if part.strip()]
         fields[key] = (value, at + (key,))
     return fields
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _has_type(value: Any, expected: type) -> bool:

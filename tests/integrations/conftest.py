@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fake_apiserver import Objects, serve, write_kubeconfig
+from tests.integrations.fake_apiserver import Objects, serve
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,5 +59,3 @@ def kube_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     return {"HOME": str(home), "KUBECONFIG": str(tmp_path / "kubeconfig")}
 
-
-__all__ = ["write_kubeconfig"]

@@ -7,7 +7,6 @@ forbidden, 401 when a token is required and missing, and records every request i
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import threading
 from collections.abc import Iterator

@@ -9,14 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from fake_apiserver import Objects, config_map, service_account, write_kubeconfig
+from tests.conftest import CLIENT, TENANT
+from tests.integrations.fake_apiserver import config_map, service_account, write_kubeconfig
 
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLUSTER_TENANT = "11111111-2222-3333-4444-555555555555"
-CLIENT = "6e7b3bd1-1d4c-4f1e-8c7e-0a1b2c3d4e5f"
 USE = {"azure.workload.identity/use": "true"}
 
 DEPLOYMENT = """\
@@ -38,7 +36,8 @@ spec:
 """
 
 
-def _env(container: Any, kube_env: dict[str, str], url: str, **extra: Any) -> dict[str, str]:
+def _env(kube_env: dict[str, str], url: str, **extra: Any) -> dict[str, str]:
+    """A kubeconfig whose one context, kind-test, points at ``url``."""
     write_kubeconfig(Path(kube_env["KUBECONFIG"]), {"kind-test": {"server": url, **extra}},
                      "kind-test")
     return kube_env
@@ -62,7 +61,7 @@ def test_account_and_tenant_come_from_the_cluster(wi, tmp_path, objects, apiserv
     objects.config_maps[("azure-workload-identity-system", "azure-wi-webhook-config")] = (
         config_map("azure-workload-identity-system", "azure-wi-webhook-config",
                    {"AZURE_TENANT_ID": CLUSTER_TENANT, "AZURE_ENVIRONMENT": "AzurePublicCloud"}))
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", _manifest(tmp_path), env=env)
     assert result.returncode == 0, result.stderr.decode()
     assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
@@ -77,7 +76,7 @@ def test_tenant_flag_wins_and_the_configmap_is_not_read(wi, tmp_path, objects, a
                                                         kube_env):
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path), env=env)
     assert result.returncode == 0, result.stderr.decode()
     assert _env_of(result.stdout)["AZURE_TENANT_ID"] == TENANT
@@ -89,7 +88,8 @@ def test_account_in_the_inputs_is_not_fetched(wi, tmp_path, kube_env):
     write_kubeconfig(Path(kube_env["KUBECONFIG"]),
                      {"gone": {"server": f"http://127.0.0.1:{_closed_port()}"}}, "gone")
     account = ("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web-sa\n"
-               f"  namespace: apps\n  annotations:\n    azure.workload.identity/client-id: {CLIENT}\n"
+               "  namespace: apps\n  annotations:\n"
+               f"    azure.workload.identity/client-id: {CLIENT}\n"
                "---\n")
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT,
                 _manifest(tmp_path, account + DEPLOYMENT), env=kube_env)
@@ -99,7 +99,7 @@ def test_account_in_the_inputs_is_not_fetched(wi, tmp_path, kube_env):
 
 def test_account_missing_from_the_cluster_names_it_and_the_context(wi, tmp_path, apiserver,
                                                                    kube_env):
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     manifest = _manifest(tmp_path)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, manifest, env=env)
     assert result.returncode == 3
@@ -110,7 +110,7 @@ def test_account_missing_from_the_cluster_names_it_and_the_context(wi, tmp_path,
 
 
 def test_unlabelled_template_tolerates_a_missing_account(wi, tmp_path, apiserver, kube_env):
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     text = DEPLOYMENT.replace('      labels:\n        azure.workload.identity/use: "true"\n',
                               "      labels: {app: web}\n")
     result = wi("inject", "--from-cluster", _manifest(tmp_path, text), env=env)
@@ -120,7 +120,7 @@ def test_unlabelled_template_tolerates_a_missing_account(wi, tmp_path, apiserver
 
 def test_forbidden_names_the_context_and_the_object(wi, tmp_path, objects, apiserver, kube_env):
     objects.forbidden_namespaces.add("apps")
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path), env=env)
     assert result.returncode == 3
     assert result.stdout == b""
@@ -150,7 +150,7 @@ def test_unreachable_server_fails_fast_naming_the_context(wi, tmp_path, kube_env
 
 
 def test_unknown_context_is_named(wi, tmp_path, apiserver, kube_env):
-    env = _env(None, kube_env, apiserver)
+    env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", "--context", "staging", "--tenant-id", TENANT,
                 _manifest(tmp_path), env=env)
     assert result.returncode == 3
@@ -178,7 +178,7 @@ def test_tls_and_bearer_token(wi, tmp_path, objects, tls_apiserver, kube_env, pk
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT,
                                        "azure.workload.identity/tenant-id": TENANT})
-    env = _env(None, kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
+    env = _env(kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
     result = wi("inject", "--from-cluster", _manifest(tmp_path), env=env)
     assert result.returncode == 0, result.stderr.decode()
     assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
@@ -190,7 +190,7 @@ def test_tls_and_bearer_token(wi, tmp_path, objects, tls_apiserver, kube_env, pk
 def test_rejected_token_is_explained_and_never_printed(wi, tmp_path, objects, tls_apiserver,
                                                        kube_env, pki):
     objects.token = "the-right-one"
-    env = _env(None, kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
+    env = _env(kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
                 env=env)
     assert result.returncode == 3
@@ -200,7 +200,7 @@ def test_rejected_token_is_explained_and_never_printed(wi, tmp_path, objects, tl
 
 
 def test_untrusted_certificate_is_an_unreachable_server(wi, tmp_path, tls_apiserver, kube_env):
-    env = _env(None, kube_env, tls_apiserver)  # no CA: the server's certificate is not trusted
+    env = _env(kube_env, tls_apiserver)  # no CA: the server's certificate is not trusted
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
                 env=env)
     assert result.returncode == 3
@@ -212,5 +212,6 @@ def test_kubernetes_is_imported_only_for_from_cluster(tmp_path):
     code = ("import sys; from transformer.cli import main; "
             f"main(['inject', '--tenant-id', '{TENANT}', '--service-accounts', '{manifest}', "
             f"'{manifest}']); print('kubernetes' in sys.modules, file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60,
+                            check=False)
     assert result.stderr.decode().strip().endswith("False")

@@ -45,7 +45,7 @@ def krm(config: str | None, **flags: Any) -> int:
     output = command.run_list(raw, base)
     sys.stdout.buffer.write(output.text.encode("utf-8"))
     sys.stdout.flush()
-    for result in output.results:
-        if result["severity"] != "info":
-            sys.stderr.write(f"{result['severity']}: {result['message']}\n")
+    for found in output.results:
+        if found["severity"] != "info":
+            sys.stderr.write(f"{found['severity']}: {found['message']}\n")
     return EXIT_FUNCTION_FAILED if output.failed else EXIT_OK

@@ -17,7 +17,7 @@ from . import cli, inject_flags, settings_from
               help="Write the per-resource report (or the errors) to FILE; Helm hides stderr.")
 @inject_flags
 @click.pass_context
-def post_render(ctx: click.Context, report_file: str | None, **flags: Any) -> int:
+def post_render(ctx: click.Context, /, report_file: str | None, **flags: Any) -> int:
     """Inject the manifests Helm renders: read them on stdin, write them to stdout.
 
     Nothing is written to stdout unless every document succeeded. Objects without a namespace

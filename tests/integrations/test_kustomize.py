@@ -1,0 +1,112 @@
+"""kustomize's legacy exec plugin, run for real by ``kubectl kustomize --enable-alpha-plugins``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CLIENT, ROOT, TENANT
+from tests.integrations.manifests import documents, env_of
+
+KUBECTL = shutil.which("kubectl")
+EXAMPLE = ROOT / "examples" / "kustomize"
+PLUGIN = Path("wi-transform.azure.workload.identity", "v1alpha1", "workloadidentityinjector",
+              "WorkloadIdentityInjector")
+ID = "kustomize.config.k8s.io/id"
+
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """The example laid out as the docs say: a plugin home, a base, an overlay using the plugin."""
+    copy = tmp_path / "kustomize"
+    shutil.copytree(EXAMPLE, copy, symlinks=True)
+    return copy
+
+
+def build(example: Path, overlay: str = "legacy-plugin") -> subprocess.CompletedProcess[str]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AZURE_")},
+           "KUSTOMIZE_PLUGIN_HOME": str(example / "plugins"),
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "HOME": str(example)}
+    assert KUBECTL is not None
+    return subprocess.run([KUBECTL, "kustomize", "--enable-alpha-plugins", str(example / overlay)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def test_plugin_layout_is_group_version_lowercase_kind_kind() -> None:
+    plugin = EXAMPLE / "plugins" / PLUGIN
+    assert os.access(plugin, os.X_OK)
+    config = yaml.safe_load((EXAMPLE / "legacy-plugin" / "injector.yaml").read_text())
+    group, version = config["apiVersion"].split("/")
+    assert PLUGIN.parts == (group, version, config["kind"].lower(), config["kind"])
+
+
+def test_kubectl_kustomize_runs_the_plugin(example: Path) -> None:
+    result = build(example)
+    assert result.returncode == 0, result.stderr
+    _, deployment = documents(result.stdout)
+    assert deployment["metadata"]["namespace"] == "web"  # the overlay's namespace came first
+    assert env_of(deployment) == {
+        "AZURE_CLIENT_ID": CLIENT,
+        "AZURE_TENANT_ID": TENANT,
+        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
+        "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
+    }
+    assert deployment["spec"]["template"]["spec"]["volumes"][0]["name"] == "azure-identity-token"
+    assert ID not in str(result.stdout)  # kustomize took its ids back off
+
+
+def _tee(plugin: Path, directory: Path) -> None:
+    """Wrap the plugin so the test sees exactly what kustomize sent it and what it answered."""
+    real = plugin.with_name("real-plugin")
+    plugin.rename(real)
+    plugin.write_text(
+        f'#!/bin/sh\ntee {directory}/in.yaml | "{real}" "$@" | tee {directory}/out.yaml\n')
+    plugin.chmod(0o755)
+
+
+def _ids(stream: str) -> dict[tuple[str, str], Any]:
+    return {(d["kind"], d["metadata"]["name"]): d["metadata"]["annotations"].get(ID)
+            for d in documents(stream)}
+
+
+def test_plugin_keeps_kustomize_ids_and_annotations(example: Path, tmp_path: Path) -> None:
+    _tee(example / "plugins" / PLUGIN, tmp_path)
+    result = build(example)
+    assert result.returncode == 0, result.stderr
+    sent = (tmp_path / "in.yaml").read_text()
+    answered = (tmp_path / "out.yaml").read_text()
+    assert ID in sent
+    assert _ids(answered) == _ids(sent)
+    for before, after in zip(documents(sent), documents(answered), strict=True):
+        assert after["metadata"] == before["metadata"]
+    # Only additions: every line kustomize sent comes back, in order.
+    sent_lines = iter(answered.splitlines())
+    assert all(any(line == got for got in sent_lines) for line in sent.splitlines())
+
+
+def test_args_one_liner_flags_are_defaults(example: Path) -> None:
+    config = example / "legacy-plugin" / "injector.yaml"
+    config.write_text(config.read_text() + "argsOneLiner: --cloud AzureUSGovernmentCloud\n")
+    result = build(example)
+    assert result.returncode == 0, result.stderr
+    deployment = documents(result.stdout)[1]
+    assert env_of(deployment)["AZURE_AUTHORITY_HOST"] == "https://login.microsoftonline.us/"
+
+
+def test_plugin_failure_fails_the_build_with_our_message(example: Path) -> None:
+    config = example / "legacy-plugin" / "injector.yaml"
+    config.write_text(config.read_text().replace("tenantId:", "tenantID:"))
+    result = build(example)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "WorkloadIdentityInjector has no field 'tenantID'" in result.stderr
