@@ -190,8 +190,8 @@ def _expected(fmt: str, identity_id: str, name: str, subject: str) -> list[str]:
     if fmt == "graph":
         client = CLIENT if "id-demo" in identity_id else OTHER_CLIENT
         return ["rest", "--method", "patch", "--url",
-                f"https://graph.microsoft.com/v1.0/applications(appId='{client}')"
-                f"/federatedIdentityCredentials(name='{name}')",
+                (f"https://graph.microsoft.com/v1.0/applications(appId='{client}')"
+                f"/federatedIdentityCredentials(name='{name}')"),
                 "--headers", "Content-Type=application/json", "Prefer=create-if-missing",
                 "--body", json.dumps({"name": name, **properties}, separators=(",", ":"),
                                      ensure_ascii=False)]
