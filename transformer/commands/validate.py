@@ -48,6 +48,14 @@ def run(options: ValidateOptions) -> ValidateResult:
         named = files.expand(options.paths)
     except InputError as e:
         raise InputErrors([e]) from e
+    sources, findings = _load(named)
+    result = validate_sources(sources, options, prior=findings)
+    result.files = len(named)
+    return result
+
+
+def _load(named: list[tuple[str, FilePath | None]]) -> tuple[list[Source], list[Finding]]:
+    """Every input parsed; a YAML error is a finding, bytes that are not text are unreadable."""
     sources: list[Source] = []
     findings: list[Finding] = []
     unreadable: list[InputError] = []
@@ -60,12 +68,13 @@ def run(options: ValidateOptions) -> ValidateResult:
         try:
             sources.append(parse(name, raw, file))
         except InputError as e:
-            findings.append(_unparsed(name, e))
+            if _is_text(raw):
+                findings.append(_unparsed(name, e))
+            else:
+                unreadable.append(e)
     if unreadable:
         raise InputErrors(unreadable)
-    result = validate_sources(sources, options, prior=findings)
-    result.files = len(named)
-    return result
+    return sources, findings
 
 
 def validate_sources(
@@ -190,6 +199,14 @@ def _unparsed(name: str, error: InputError) -> Finding:
     if "Helm" in error.message:
         return at(Location(where.path, 1, 1), "warning", "helm-template", f"skipped: {error.message}")
     return at(where, "error", "yaml-syntax", error.message)
+
+
+def _is_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
