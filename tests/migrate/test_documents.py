@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import given, settings
@@ -164,7 +165,7 @@ def test_removal_keeps_every_other_document_exactly(stream: tuple[str, list[Any]
     assert data(out) == kept
     spans = documents.regions(src)
     assert spans[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] == b[0] for a, b in pairwise(spans))
     kept_text = [text[s:e] for i, (s, e) in enumerate(spans) if i not in gone]
     assert out == text[: spans[0][0]] + "".join(kept_text)
 

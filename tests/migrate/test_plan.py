@@ -206,9 +206,9 @@ def test_the_deprecated_service_account_field_is_followed_and_kept_in_step() -> 
 def test_an_account_only_in_service_accounts_is_an_error() -> None:
     the_plan, _ = run(identity(), binding(), deployment(spec="      serviceAccountName: api\n"),
                       read_only=account("api"))
-    assert [str(e) for e in the_plan.errors] == [
+    assert [str(e) for e in the_plan.errors] == [(
         "s.yaml:35:27: Deployment apps/web needs ServiceAccount apps/api annotated, but it is only "
-        "in --service-accounts, which migrate never writes: pass its file as an input"]
+        "in --service-accounts, which migrate never writes: pass its file as an input")]
 
 
 def test_an_account_annotated_for_another_identity_is_not_touched() -> None:
@@ -319,7 +319,7 @@ def test_remove_keeps_a_label_that_a_selector_picks_pods_by() -> None:
 def test_a_selector_that_does_not_pick_these_pods_does_not_keep_the_label() -> None:
     other = deployment("other", selector="other").replace(
         "      app: other\n", "      app: other\n      aadpodidbinding: web\n", 1)
-    the_plan, docs = run(identity(), binding(), deployment(), other, remove_pod_identity=True)
+    _, docs = run(identity(), binding(), deployment(), other, remove_pod_identity=True)
     assert "aadpodidbinding" not in template(docs)["metadata"]["labels"]
     assert "aadpodidbinding" in template(docs, "other")["metadata"]["labels"]
 
@@ -347,6 +347,6 @@ def test_in_a_list_the_account_is_the_next_item_and_removed_items_go() -> None:
 def test_a_single_json_object_cannot_take_a_new_account() -> None:
     source = parse("d.json", yaml.safe_dump(yaml.safe_load(deployment()), default_flow_style=True)
                    .encode())
-    others = parse("i.yaml", "---\n".join([identity(), binding()]).encode())
+    others = parse("i.yaml", f"{identity()}---\n{binding()}".encode())
     the_plan = migrate.plan(list(inputs.resources([source, others])), MigrateOptions(), None)
     assert "a JSON file holds one object" in str(only(the_plan).reason)
