@@ -277,3 +277,16 @@ def test_federated_credentials_need_an_issuer(tmp_path: Path) -> None:
     done = ok(wi("migrate", "--federated-credentials", tmp_path / "f.sh", repo("two-bindings")), 3)
     assert b"no issuer" in done.stderr and done.stdout == b""
     assert not (tmp_path / "f.sh").exists()
+
+
+def test_check_shows_the_credentials_file_it_would_write(tmp_path: Path, copy_repo: Any) -> None:
+    root = copy_repo("cronjob-default")
+    ok(wi("migrate", "--in-place", root), 1)
+    fic = tmp_path / "fic.sh"
+    done = ok(wi("migrate", "--check", "--federated-credentials", fic, "--issuer", ISSUER, root), 1)
+    assert f"+++ b/{fic}".encode() in done.stdout and b"-apiVersion" not in done.stdout
+    assert not fic.exists()
+    ok(wi("migrate", "--in-place", "--federated-credentials", fic, "--issuer", ISSUER, root), 1)
+    assert fic.stat().st_mode & 0o777 == 0o755
+    assert b"system:serviceaccount:default:nightly-report" in fic.read_bytes()
+    ok(wi("migrate", "--check", "--federated-credentials", fic, "--issuer", ISSUER, root))
