@@ -39,7 +39,7 @@ class Patch:
 def apply(source: Source, edits_by_document: dict[int, list[Edit]]) -> str:
     """The source's new text with every document's edits applied."""
     patches: list[Patch] = []
-    style = detect_style(source) if not source.is_json else Style(json=True)
+    style = detect_style(source, edits_by_document) if not source.is_json else Style(json=True)
     for index, edits in edits_by_document.items():
         document = source.documents[index]
         patcher = _Patcher(source, document, style, len(patches))
@@ -62,12 +62,20 @@ def splice(text: str, patches: Iterable[Patch], newline: str) -> str:
     return "".join(out)
 
 
-def detect_style(source: Source) -> Style:
-    """The indentation most of the file's block collections use."""
+def detect_style(source: Source, first: Iterable[int] = ()) -> Style:
+    """The indentation most of the file's block collections use.
+
+    The documents named in ``first`` are read first; the rest only while evidence is scarce,
+    so that a large stream with a few edits does not pay for a walk over all of it.
+    """
     steps: Counter[int] = Counter()
     seq_indents: Counter[int] = Counter()
     offsets: Counter[int] = Counter()
-    for document in source.documents:
+    order = list(dict.fromkeys([*first, *range(len(source.documents))]))
+    for index in order:
+        if steps.total() + seq_indents.total() > 200:
+            break
+        document = source.documents[index]
         stack = [document.node] if document.node is not None else []
         while stack:
             node = stack.pop()

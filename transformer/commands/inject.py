@@ -11,7 +11,7 @@ from .. import edits as ed
 from .. import files, inject, inputs, textpatch
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors
-from ..manifest import Resource, Source, parse
+from ..manifest import Resource, Source, check_syntax
 from ..options import InjectOptions, InjectSettings
 from ..stringvalues import non_strings
 from ..workloads import template_path
@@ -129,7 +129,7 @@ def write(result: InjectResult) -> None:
 def _check_reparses(out: Rewritten) -> None:
     # The patcher's output must read back; if it ever does not, that is our bug, not the input's.
     try:
-        parse(out.source.name, out.source.encode(out.text))
+        check_syntax(out.source.name, out.text)
     except InputError as e:
         raise AssertionError(f"edited {out.source.name} no longer parses: {e}") from e
 

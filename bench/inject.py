@@ -1,0 +1,171 @@
+"""Throughput and cold start of ``inject`` against PyYAML's C loader+dumper and ruamel.
+
+Input: the shared corpus repeated to at least 5 MB, with 10% (then 100%) of the pod templates
+labelled for injection. Every figure is a ratio against a baseline timed in this same run.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from transformer import textpatch
+from transformer.commands.inject import inject_sources
+from transformer.edits import AddKey, Edit
+from transformer.manifest import parse
+from transformer.options import InjectOptions, InjectSettings
+from transformer.workloads import template_path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+USE = "azure.workload.identity/use"
+TARGET_BYTES = 5_000_000
+
+
+def corpus_stream() -> str:
+    texts = []
+    for path in sorted(CORPUS.rglob("*.yaml")):
+        if "seed" in path.parts or path.name == "kustomization.yaml":
+            continue
+        text = path.read_text()
+        texts.append(text if text.endswith("\n") else text + "\n")
+    return "---\n".join(texts)
+
+
+def labelled(text: str, every: int) -> str:
+    """Label every ``every``-th pod template for injection."""
+    source = parse("bench.yaml", text.encode())
+    edits: dict[int, list[Edit]] = {}
+    n = 0
+    for document in source.documents:
+        for resource in document.resources():
+            path = template_path(resource.group, resource.kind)
+            if path is None:
+                continue
+            n += 1
+            if n % every:
+                continue
+            node = resource.data
+            for step in path:
+                node = node.get(step, {}) if isinstance(node, dict) else {}
+            meta = node.get("metadata") if isinstance(node, dict) else None
+            where = resource.prefix + path
+            if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+                edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
+            elif isinstance(meta, dict):
+                edit = AddKey(where + ("metadata",), "labels", {USE: "true"})
+            else:
+                edit = AddKey(where, "metadata", {"labels": {USE: "true"}})
+            edits.setdefault(document.index, []).append(edit)
+    return textpatch.apply(source, edits)
+
+
+def accounts(text: str) -> str:
+    seen = set()
+    docs = []
+    for document in parse("a.yaml", text.encode()).documents:
+        for resource in document.resources():
+            path = template_path(resource.group, resource.kind)
+            if path is None:
+                continue
+            node = resource.data
+            for step in path:
+                node = node.get(step, {})
+            name = (node.get("spec") or {}).get("serviceAccountName") or "default"
+            key = (resource.namespace or "default", name)
+            if key not in seen:
+                seen.add(key)
+                docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
+                    "name": key[1], "namespace": key[0],
+                    "annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000001"}}})
+    return yaml.safe_dump_all(docs)
+
+
+def best_of(fn: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def pyyaml_c(data: bytes) -> None:
+    docs = list(yaml.load_all(data, Loader=yaml.CSafeLoader))
+    yaml.dump_all(docs, Dumper=yaml.CSafeDumper)
+
+
+def ruamel_roundtrip(data: bytes) -> None:
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    out = io.StringIO()
+    y.dump_all(list(y.load_all(data.decode())), out)
+
+
+def ours(data: bytes, sa: bytes) -> bytes:
+    sources = [parse("sa.yaml", sa), parse("bench.yaml", data)]
+    options = InjectOptions(settings=InjectSettings(tenant_id="t"))
+    result = inject_sources(sources[1:], options, extra_accounts=list(sources[0].documents[0].resources())
+                            if False else [r for d in sources[0].documents for r in d.resources()])
+    return result.stream()
+
+
+def throughput(share: int) -> None:
+    base = corpus_stream()
+    one = labelled(base, share)
+    copies = TARGET_BYTES // len(one.encode()) + 1
+    text = "---\n".join([one] * copies)
+    data = text.encode()
+    sa = accounts(text).encode()
+    out = ours(data, sa)
+    triggered = out.count(b"wi-transform.azure.workload.identity/injected")
+    mb = len(data) / 1e6
+    t_ours = best_of(lambda: ours(data, sa))
+    t_c = best_of(lambda: pyyaml_c(data))
+    print(f"input: {mb:.1f} MB, {text.count(chr(10) + 'kind: ')} objects, {triggered} pod templates injected "
+          f"(every {share}{'st' if share == 1 else 'th'} workload)")
+    print(f"  wi-transform inject:            {mb / t_ours:6.2f} MB/s")
+    print(f"  PyYAML C load_all+dump_all:     {mb / t_c:6.2f} MB/s   ratio {t_c / t_ours:.2f}x")
+    if share == 1:
+        t_r = best_of(lambda: ruamel_roundtrip(data), runs=1)
+        print(f"  ruamel round-trip:              {mb / t_r:6.2f} MB/s   ratio {t_r / t_ours:.2f}x")
+
+
+def cold_start() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "pod.yaml"
+        f.write_text((ROOT / "examples" / "quick-start.yaml").read_text())
+        inject = [sys.executable, "-m", "transformer", "inject", "--tenant-id", "t", str(f)]
+        imports = [sys.executable, "-c", "import click, ruamel.yaml"]
+
+        def wall(cmd: list[str]) -> float:
+            runs = []
+            for _ in range(15):
+                start = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True)
+                runs.append(time.perf_counter() - start)
+            return statistics.median(runs)
+
+        wall(inject)
+        t_inject, t_imports = wall(inject), wall(imports)
+        print(f"cold start: inject on one small manifest {t_inject * 1000:.0f} ms, "
+              f"`import click, ruamel.yaml` {t_imports * 1000:.0f} ms, ratio {t_inject / t_imports:.2f}x")
+
+
+def main() -> None:
+    throughput(10)
+    throughput(1)
+    cold_start()
+
+
+if __name__ == "__main__":
+    main()
