@@ -112,11 +112,9 @@ def ruamel_roundtrip(data: bytes) -> None:
 
 
 def ours(data: bytes, sa: bytes) -> bytes:
-    sources = [parse("sa.yaml", sa), parse("bench.yaml", data)]
+    accounts = [r for d in parse("sa.yaml", sa).documents for r in d.resources()]
     options = InjectOptions(settings=InjectSettings(tenant_id="t"))
-    result = inject_sources(sources[1:], options, extra_accounts=list(sources[0].documents[0].resources())
-                            if False else [r for d in sources[0].documents for r in d.resources()])
-    return result.stream()
+    return inject_sources([parse("bench.yaml", data)], options, extra_accounts=accounts).stream()
 
 
 def throughput(share: int) -> None:
