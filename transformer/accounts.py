@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .manifest import Resource
 
@@ -25,7 +25,7 @@ class Accounts:
     def get(self, namespace: str, name: str) -> Resource | None:
         return self._by_key.get((namespace, name))
 
-    def __iter__(self) -> Iterable[Resource]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Resource]:
         return iter(self._by_key.values())
 
     def __len__(self) -> int:

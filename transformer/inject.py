@@ -399,13 +399,14 @@ class _Plan:
     def _upsert(self, path: Path, item: dict[str, Any]) -> None:
         """The item named like ``item`` in the list at ``path`` becomes ``item``."""
         parent = _get(self.template, path[:-1])
-        items = _list(parent.get(path[-1]))
+        key = str(path[-1])
+        items = _list(parent.get(key))
         for index, current in enumerate(items):
             if isinstance(current, dict) and current.get("name") == item["name"]:
                 if current != item:
                     self.edits.append(ed.Replace(path + (index,), item))
                 return
-        self._extend(path[:-1], parent, path[-1], [item])
+        self._extend(path[:-1], parent, key, [item])
 
     def _extend(self, path: Path, parent: dict[str, Any], key: str, items: list[Any]) -> None:
         if not items:

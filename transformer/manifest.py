@@ -43,13 +43,17 @@ class _Constructor(yaml.constructor.SafeConstructor):
     bool_values = {**yaml.constructor.SafeConstructor.bool_values, "y": True, "n": False}
 
 
-_Constructor.add_constructor(_BOOL, yaml.constructor.SafeConstructor.construct_yaml_bool)
+_Constructor.add_constructor(_BOOL, _Constructor.construct_yaml_bool)  # type: ignore[type-var]
 
 
 def resolve_plain(text: str) -> str:
     """The tag a plain scalar with this text gets, as Kubernetes reads it."""
-    tag: str = _Loader.resolve(_Loader, yaml.ScalarNode, text, (True, False))  # type: ignore[arg-type]
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return tag
+
+
+# resolve() reads only class-level tables: one parser-less instance serves every call.
+_RESOLVER = _Loader.__new__(_Loader)
 
 
 @dataclass(eq=False)

@@ -62,16 +62,16 @@ def splice(text: str, patches: Iterable[Patch], newline: str) -> str:
     return "".join(out)
 
 
-def detect_style(source: Source, first: Iterable[int] = ()) -> Style:
+def detect_style(source: Source, edited: Iterable[int] = ()) -> Style:
     """The indentation most of the file's block collections use.
 
-    The documents named in ``first`` are read first; the rest only while evidence is scarce,
+    The documents named in ``edited`` are read first; the rest only while evidence is scarce,
     so that a large stream with a few edits does not pay for a walk over all of it.
     """
     steps: Counter[int] = Counter()
     seq_indents: Counter[int] = Counter()
     offsets: Counter[int] = Counter()
-    order = list(dict.fromkeys([*first, *range(len(source.documents))]))
+    order = list(dict.fromkeys([*edited, *range(len(source.documents))]))
     for index in order:
         if steps.total() + seq_indents.total() > 200:
             break
@@ -138,8 +138,8 @@ class _Patcher:
     def _insert(self, path: Path, index: int, value: object) -> None:
         seq = self._node(path, yaml.SequenceNode)
         items = seq.value
-        if seq.flow_style:
-            self._flow_insert(seq, index, snippets.flow(value, **self._flow_args(seq)))
+        if _flow(seq):
+            self._flow_insert(seq, index, self._flow_text(value, seq))
             return
         dash = self._dash_column(seq)
         style = self._local_style(seq)
@@ -152,9 +152,9 @@ class _Patcher:
 
     def _add_key(self, path: Path, key: str, value: object) -> None:
         mapping = self._node(path, yaml.MappingNode)
-        if mapping.flow_style:
+        if _flow(mapping):
             entry = f"{snippets.key_text(key, json_mode=self.style.json)}: "
-            entry += snippets.flow(value, **self._flow_args(mapping))
+            entry += self._flow_text(value, mapping)
             self._flow_insert(mapping, len(mapping.value), entry)
             return
         column = mapping.value[0][0].start_mark.column
@@ -167,7 +167,7 @@ class _Patcher:
         if parent is None:
             raise AssertionError(f"no parent for {path}")
         if _flow(parent):
-            text = snippets.flow(value, **self._flow_args(parent))
+            text = self._flow_text(value, parent)
             self._patch(old.start_mark.index, self._scalar_end(old), text)
             return
         if isinstance(old, yaml.ScalarNode) and old.style not in ("|", ">"):
@@ -206,12 +206,16 @@ class _Patcher:
 
     # -- flow collections ------------------------------------------------------------------
 
-    def _flow_args(self, node: yaml.Node) -> dict[str, object]:
-        multiline = self._multiline(node)
-        if not multiline:
-            return {"json_mode": self.style.json}
-        column = self._item_column(node)
-        return {"json_mode": self.style.json, "indent": self._flow_step(node), "column": column}
+    def _flow_text(self, value: object, node: yaml.Node) -> str:
+        """``value`` as flow text fit for the flow collection ``node``."""
+        if not self._multiline(node):
+            return snippets.flow(value, json_mode=self.style.json)
+        return snippets.flow(
+            value,
+            json_mode=self.style.json,
+            indent=self._flow_step(node),
+            column=self._item_column(node),
+        )
 
     def _flow_insert(self, node: yaml.Node, index: int, text: str) -> None:
         items = self._flow_items(node)

@@ -42,8 +42,7 @@ def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
     """A Subject per annotated ServiceAccount; errors, with positions, for the bad ones."""
     subjects: list[Subject] = []
     errors: list[InputError] = []
-    # Accounts.__iter__ is annotated Iterable, not Iterator, hence the ignore.
-    for account in list(accounts):  # type: ignore[call-overload]
+    for account in accounts:
         annotations = account.metadata.get("annotations")
         if not isinstance(annotations, dict) or inject.CLIENT_ID not in annotations:
             continue

@@ -54,7 +54,7 @@ class InjectResult:
         return join_stream(self.outputs[0].source, (o.text for o in self.outputs)) if self.outputs else b""
 
     def diff(self) -> str:
-        chunks = []
+        chunks: list[str] = []
         for out in self.changed:
             chunks += difflib.unified_diff(
                 out.source.text.splitlines(keepends=True),
