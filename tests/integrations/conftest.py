@@ -59,3 +59,38 @@ def kube_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     return {"HOME": str(home), "KUBECONFIG": str(tmp_path / "kubeconfig")}
 
+
+
+# -- the GitHub Action --------------------------------------------------------------------
+
+# What `pip install "$GITHUB_ACTION_PATH"` needs from a checkout of the action, and the action.
+ACTION_FILES = ("action.yml", "action", "pyproject.toml", "README.md", "transformer", "sidecar",
+                "schemas")
+
+
+@pytest.fixture(scope="session")
+def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The action as the runner checks it out: the repository at the action's ref."""
+    import shutil
+
+    root = HERE.parents[1]
+    target = tmp_path_factory.mktemp("actions") / "wi-transform"
+    target.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ACTION_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=ignore)
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def python_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Stands in for actions/setup-python: a Python of the asked version first on PATH."""
+    directory = tmp_path_factory.mktemp("setup-python")
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    for name in ("python", "python3"):
+        (directory / name).symlink_to(base)
+    return directory

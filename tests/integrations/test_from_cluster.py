@@ -11,8 +11,13 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import CLIENT, TENANT
-from tests.integrations.fake_apiserver import config_map, service_account, write_kubeconfig
+from tests.conftest import CLIENT, TENANT, Run
+from tests.integrations.fake_apiserver import (
+    Objects,
+    config_map,
+    service_account,
+    write_kubeconfig,
+)
 
 CLUSTER_TENANT = "11111111-2222-3333-4444-555555555555"
 USE = {"azure.workload.identity/use": "true"}
@@ -55,7 +60,8 @@ def _env_of(out: bytes) -> dict[str, str]:
     return {e["name"]: e.get("value") for e in container.get("env", [])}
 
 
-def test_account_and_tenant_come_from_the_cluster(wi, tmp_path, objects, apiserver, kube_env):
+def test_account_and_tenant_come_from_the_cluster(wi: Run, tmp_path: Path, objects: Objects,
+                                                  apiserver: str, kube_env: dict[str, str]) -> None:
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", labels=USE, annotations={"azure.workload.identity/client-id": CLIENT})
     objects.config_maps[("azure-workload-identity-system", "azure-wi-webhook-config")] = (
@@ -72,8 +78,9 @@ def test_account_and_tenant_come_from_the_cluster(wi, tmp_path, objects, apiserv
     ]
 
 
-def test_tenant_flag_wins_and_the_configmap_is_not_read(wi, tmp_path, objects, apiserver,
-                                                        kube_env):
+def test_tenant_flag_wins_and_the_configmap_is_not_read(wi: Run, tmp_path: Path, objects: Objects,
+                                                        apiserver: str,
+                                                        kube_env: dict[str, str]) -> None:
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
     env = _env(kube_env, apiserver)
@@ -83,7 +90,8 @@ def test_tenant_flag_wins_and_the_configmap_is_not_read(wi, tmp_path, objects, a
     assert [p for p, _ in objects.requests] == ["/api/v1/namespaces/apps/serviceaccounts/web-sa"]
 
 
-def test_account_in_the_inputs_is_not_fetched(wi, tmp_path, kube_env):
+def test_account_in_the_inputs_is_not_fetched(wi: Run, tmp_path: Path,
+                                              kube_env: dict[str, str]) -> None:
     # No API server at all: with everything in the inputs, the cluster is never asked.
     write_kubeconfig(Path(kube_env["KUBECONFIG"]),
                      {"gone": {"server": f"http://127.0.0.1:{_closed_port()}"}}, "gone")
@@ -97,8 +105,9 @@ def test_account_in_the_inputs_is_not_fetched(wi, tmp_path, kube_env):
     assert _env_of(result.stdout)["AZURE_CLIENT_ID"] == CLIENT
 
 
-def test_account_missing_from_the_cluster_names_it_and_the_context(wi, tmp_path, apiserver,
-                                                                   kube_env):
+def test_account_missing_from_the_cluster_names_it_and_the_context(
+    wi: Run, tmp_path: Path, apiserver: str, kube_env: dict[str, str]
+) -> None:
     env = _env(kube_env, apiserver)
     manifest = _manifest(tmp_path)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, manifest, env=env)
@@ -109,7 +118,8 @@ def test_account_missing_from_the_cluster_names_it_and_the_context(wi, tmp_path,
     assert "cluster of context 'kind-test'" in message
 
 
-def test_unlabelled_template_tolerates_a_missing_account(wi, tmp_path, apiserver, kube_env):
+def test_unlabelled_template_tolerates_a_missing_account(wi: Run, tmp_path: Path, apiserver: str,
+                                                         kube_env: dict[str, str]) -> None:
     env = _env(kube_env, apiserver)
     text = DEPLOYMENT.replace('      labels:\n        azure.workload.identity/use: "true"\n',
                               "      labels: {app: web}\n")
@@ -118,7 +128,9 @@ def test_unlabelled_template_tolerates_a_missing_account(wi, tmp_path, apiserver
     assert result.stdout.decode() == text
 
 
-def test_forbidden_names_the_context_and_the_object(wi, tmp_path, objects, apiserver, kube_env):
+def test_forbidden_names_the_context_and_the_object(wi: Run, tmp_path: Path, objects: Objects,
+                                                    apiserver: str,
+                                                    kube_env: dict[str, str]) -> None:
     objects.forbidden_namespaces.add("apps")
     env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path), env=env)
@@ -135,7 +147,8 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_unreachable_server_fails_fast_naming_the_context(wi, tmp_path, kube_env):
+def test_unreachable_server_fails_fast_naming_the_context(wi: Run, tmp_path: Path,
+                                                          kube_env: dict[str, str]) -> None:
     url = f"https://127.0.0.1:{_closed_port()}"
     write_kubeconfig(Path(kube_env["KUBECONFIG"]), {"prod": {"server": url}}, "prod")
     started = time.monotonic()
@@ -149,7 +162,8 @@ def test_unreachable_server_fails_fast_naming_the_context(wi, tmp_path, kube_env
     assert "Traceback" not in message
 
 
-def test_unknown_context_is_named(wi, tmp_path, apiserver, kube_env):
+def test_unknown_context_is_named(wi: Run, tmp_path: Path, apiserver: str,
+                                  kube_env: dict[str, str]) -> None:
     env = _env(kube_env, apiserver)
     result = wi("inject", "--from-cluster", "--context", "staging", "--tenant-id", TENANT,
                 _manifest(tmp_path), env=env)
@@ -157,7 +171,8 @@ def test_unknown_context_is_named(wi, tmp_path, apiserver, kube_env):
     assert "context 'staging'" in result.stderr.decode()
 
 
-def test_context_flag_picks_the_cluster(wi, tmp_path, objects, apiserver, kube_env):
+def test_context_flag_picks_the_cluster(wi: Run, tmp_path: Path, objects: Objects, apiserver: str,
+                                        kube_env: dict[str, str]) -> None:
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
     write_kubeconfig(Path(kube_env["KUBECONFIG"]), {
@@ -173,7 +188,8 @@ def test_context_flag_picks_the_cluster(wi, tmp_path, objects, apiserver, kube_e
 TOKEN = "s3cr3t-bearer-token-of-the-test-user"
 
 
-def test_tls_and_bearer_token(wi, tmp_path, objects, tls_apiserver, kube_env, pki):
+def test_tls_and_bearer_token(wi: Run, tmp_path: Path, objects: Objects, tls_apiserver: str,
+                              kube_env: dict[str, str], pki: Any) -> None:
     objects.token = TOKEN
     objects.service_accounts[("apps", "web-sa")] = service_account(
         "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT,
@@ -187,8 +203,9 @@ def test_tls_and_bearer_token(wi, tmp_path, objects, tls_apiserver, kube_env, pk
     assert TOKEN.encode() not in result.stdout + result.stderr
 
 
-def test_rejected_token_is_explained_and_never_printed(wi, tmp_path, objects, tls_apiserver,
-                                                       kube_env, pki):
+def test_rejected_token_is_explained_and_never_printed(wi: Run, tmp_path: Path, objects: Objects,
+                                                       tls_apiserver: str, kube_env: dict[str, str],
+                                                       pki: Any) -> None:
     objects.token = "the-right-one"
     env = _env(kube_env, tls_apiserver, ca=pki.ca_file, token=TOKEN)
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
@@ -199,7 +216,8 @@ def test_rejected_token_is_explained_and_never_printed(wi, tmp_path, objects, tl
     assert TOKEN not in message
 
 
-def test_untrusted_certificate_is_an_unreachable_server(wi, tmp_path, tls_apiserver, kube_env):
+def test_untrusted_certificate_is_an_unreachable_server(wi: Run, tmp_path: Path, tls_apiserver: str,
+                                                        kube_env: dict[str, str]) -> None:
     env = _env(kube_env, tls_apiserver)  # no CA: the server's certificate is not trusted
     result = wi("inject", "--from-cluster", "--tenant-id", TENANT, _manifest(tmp_path),
                 env=env)
@@ -207,7 +225,7 @@ def test_untrusted_certificate_is_an_unreachable_server(wi, tmp_path, tls_apiser
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr.decode()
 
 
-def test_kubernetes_is_imported_only_for_from_cluster(tmp_path):
+def test_kubernetes_is_imported_only_for_from_cluster(tmp_path: Path) -> None:
     manifest = _manifest(tmp_path)
     code = ("import sys; from transformer.cli import main; "
             f"main(['inject', '--tenant-id', '{TENANT}', '--service-accounts', '{manifest}', "
