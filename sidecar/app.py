@@ -8,7 +8,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,6 +21,7 @@ from .imds import (
     ImdsError,
     Token,
     TokenFailure,
+    TokenRequest,
     bad_request,
     failure_reply,
     is_token_path,
@@ -33,6 +34,7 @@ from .tokens import TokenSource
 log = logging.getLogger("wi_proxy.request")
 
 SHUTDOWN_TIMEOUT = 5.0
+_JSON_HEADERS = {"Content-Type": "application/json"}
 _HOP_BY_HOP = frozenset(
     h.lower()
     for h in (
@@ -51,12 +53,15 @@ _HOP_BY_HOP = frozenset(
 _CACHE: web.AppKey[TokenCache] = web.AppKey("cache", TokenCache)
 _SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("session", aiohttp.ClientSession)
 _SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# (client id, resource) -> the token, the second and the reply body made from them
+_Replies = dict[tuple[str, str], tuple[Token, int, bytes]]
+_REPLIES: web.AppKey[_Replies] = web.AppKey("replies", dict)
+_MAX_REPLIES = 1024
 
 
 def create_app(settings: Settings, *, source: TokenSource | None = None) -> web.Application:
     """The application; `source` replaces the msal-backed token source (tests, benchmarks)."""
-    app = web.Application(middlewares=[_logged])
+    app = web.Application()
     app[_SETTINGS] = settings
     app.cleanup_ctx.append(_resources(source))
     app.router.add_route("*", "/{path:.*}", _dispatch)
@@ -81,6 +86,7 @@ def _resources(
             return await loop.run_in_executor(pool, tokens.acquire, client_id, scope)
 
         app[_CACHE] = TokenCache(fetch)
+        app[_REPLIES] = {}
         app[_SESSION] = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
             auto_decompress=False,
@@ -98,6 +104,25 @@ def _resources(
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
+    """The one handler: routes by hand (IMDS matches "/metadata" case-insensitively), and
+    logs one line per request, however it ends."""
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        response = await _route(request)
+    except ImdsError as e:
+        error = e.error
+        response = _error_response(e)
+    except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
+        error = type(e).__name__
+        response = _json(500, {"error": "internal_error", "error_description": "unexpected error"})
+    level = logging.WARNING if response.status >= 500 else logging.INFO
+    if log.isEnabledFor(level):
+        log.log(level, "request", extra={"fields": _fields(request, response, started, error)})
+    return response
+
+
+async def _route(request: web.Request) -> web.StreamResponse:
     path = request.path
     if is_token_path(path):
         return await _token(request)
@@ -112,13 +137,31 @@ async def _token(request: web.Request) -> web.Response:
         request.method, request.headers, request.query.items(), settings.default_client_id
     )
     request["client_id"] = wanted.client_id
-    try:
-        token, outcome = await request.app[_CACHE].get(wanted.client_id, wanted.scope)
-    except TokenFailure as failure:
+    cache = request.app[_CACHE]
+    found = cache.peek(wanted.client_id, wanted.scope)
+    if found is None:
         request["cache"] = "miss"
-        raise failure_reply(failure) from failure
-    request["cache"] = outcome
-    return _json(200, token_reply(token, wanted, time.time()))
+        try:
+            found = await cache.get(wanted.client_id, wanted.scope)
+        except TokenFailure as failure:
+            raise failure_reply(failure) from failure
+    token, request["cache"] = found
+    body = _reply_body(request.app[_REPLIES], token, wanted, time.time())
+    return web.Response(body=body, headers=_JSON_HEADERS)
+
+
+def _reply_body(replies: _Replies, token: Token, wanted: TokenRequest, now: float) -> bytes:
+    # Serialising a 1.5 KB body is a good part of a cache hit's cost; within one second
+    # the same token makes the same body.
+    key, second = (wanted.client_id, wanted.resource), int(now)
+    kept = replies.get(key)
+    if kept is not None and kept[0] is token and kept[1] == second:
+        return kept[2]
+    body = json.dumps(token_reply(token, wanted, now), separators=(",", ":")).encode()
+    if len(replies) >= _MAX_REPLIES:
+        replies.clear()
+    replies[key] = (token, second, body)
+    return body
 
 
 async def _forward(request: web.Request) -> web.StreamResponse:
@@ -167,24 +210,6 @@ def _error_response(error: ImdsError) -> web.Response:
     if error.status == 405:
         headers["Allow"] = "GET"
     return _json(error.status, error.body(), headers)
-
-
-@web.middleware
-async def _logged(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    error: str | None = None
-    try:
-        response = await handler(request)
-    except ImdsError as e:
-        error = e.error
-        response = _error_response(e)
-    except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
-        error = type(e).__name__
-        response = _json(500, {"error": "internal_error", "error_description": "unexpected error"})
-    level = logging.WARNING if response.status >= 500 else logging.INFO
-    if log.isEnabledFor(level):
-        log.log(level, "request", extra={"fields": _fields(request, response, started, error)})
-    return response
 
 
 def _fields(

@@ -54,18 +54,27 @@ class TokenCache:
         self._entries: dict[Key, _Entry] = {}
         self._inflight: dict[Key, asyncio.Future[Token]] = {}
 
-    async def get(self, client_id: str, scope: str) -> tuple[Token, Outcome]:
+    def peek(self, client_id: str, scope: str) -> tuple[Token, Outcome] | None:
+        """A usable cached token without waiting (starting a refresh if one is due)."""
         key = (client_id, scope)
         entry = self._entries.get(key)
+        if entry is None:
+            return None
         now = self._clock()
-        if entry is not None and now < entry.stale_at:
-            if now >= entry.refresh_at and now >= entry.retry_at:
-                entry.retry_at = now + self._retry_interval
-                self._flight(key).add_done_callback(_note_refresh_failure)
-                return entry.token, "refresh"
-            return entry.token, "hit"
+        if now >= entry.stale_at:
+            return None
+        if now >= entry.refresh_at and now >= entry.retry_at:
+            entry.retry_at = now + self._retry_interval
+            self._flight(key).add_done_callback(_note_refresh_failure)
+            return entry.token, "refresh"
+        return entry.token, "hit"
+
+    async def get(self, client_id: str, scope: str) -> tuple[Token, Outcome]:
+        cached = self.peek(client_id, scope)
+        if cached is not None:
+            return cached
         # The shield keeps one caller's disconnect from cancelling everyone's exchange.
-        return await asyncio.shield(self._flight(key)), "miss"
+        return await asyncio.shield(self._flight((client_id, scope))), "miss"
 
     def _flight(self, key: Key) -> asyncio.Future[Token]:
         flight = self._inflight.get(key)

@@ -59,6 +59,12 @@ def _timestamp(created: float) -> str:
 def configure(level: int, stream: IO[str] | None = None) -> None:
     """Our loggers at `level`; other libraries' at warning at most. msal is silenced: we log
     each failure ourselves, and its messages may quote whole HTTP answers."""
+    # What our lines never show, so no record spends time collecting it (the logging
+    # HOWTO's "Optimization" section).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

@@ -55,6 +55,7 @@ class FakeEntra:
     mode: Mode = "ok"
     delay: float = 0.0
     retry_after: int = 1
+    token_bytes: int = 0  # pad tokens to a real one's size (~1.3 KB) for benchmarks
     base_url: str = ""
     token_requests: int = 0
     discovery_requests: int = 0
@@ -146,8 +147,10 @@ class FakeEntra:
         return _error(400, "invalid_client", text)
 
     def _issue(self, client_id: str, scope: str) -> web.Response:
+        access_token = "fake-at-" + secrets.token_urlsafe(32)
+        access_token += "x" * max(0, self.token_bytes - len(access_token))
         issued = Issued(
-            access_token="fake-at-" + secrets.token_urlsafe(32),
+            access_token=access_token,
             client_id=client_id,
             scope=scope,
             expires_on=int(time.time()) + self.lifetime,
@@ -265,6 +268,7 @@ def main() -> None:
     parser.add_argument("--client", action="append", default=[], metavar="ID=SUBJECT")
     parser.add_argument("--imds", action="append", default=[], metavar="HOST:PORT")
     parser.add_argument("--issued", type=Path, required=True, help="append issued tokens here")
+    parser.add_argument("--token-bytes", type=int, default=0)
     args = parser.parse_args()
     issued_file = args.issued.open("a", encoding="utf-8")
 
@@ -278,6 +282,7 @@ def main() -> None:
         subjects=dict(c.split("=", 1) for c in args.client),
         base_url=f"https://127.0.0.1:{args.entra_port}",
         on_issue=note,
+        token_bytes=args.token_bytes,
     )
     servers = ServerThread()
     servers.start(entra.app(), port=args.entra_port, ssl_context=server_ssl(args.cert, args.key))
