@@ -25,6 +25,7 @@ from . import kubeschemas
 from .errors import InputError, InputErrors, Location
 from .findings import Finding, Severity, json_path, on
 from .manifest import STR_TAG, Path, Resource
+from .quickcheck import Compiler
 
 Validator = Any  # a jsonschema validator instance; jsonschema has no common static type for them
 
@@ -49,14 +50,32 @@ _YAML_KINDS = {
 # -- compiled validators ------------------------------------------------------------------
 
 
+class Compiled:
+    """A jsonschema validator behind a quick check: valid objects never reach jsonschema."""
+
+    def __init__(self, schema: dict[str, Any], quick: Compiler) -> None:
+        self.full = jsonschema.Draft202012Validator(schema)
+        self.quick = quick.predicate(schema)
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self.quick is not None and self.quick(instance):
+            return iter(())
+        return iter(self.full.iter_errors(instance))
+
+
 @cache
-def kube_validator(version: str, api_version: str, kind: str, strict: bool) -> Validator | None:
+def kube_validator(version: str, api_version: str, kind: str, strict: bool) -> Compiled | None:
     """The validator of one kind in one Kubernetes version; None when it has no such kind."""
     group, _, group_version = api_version.rpartition("/")
     schema = kubeschemas.definitions(version, strict).schema(group, group_version, kind)
     if schema is None:
         return None
-    return jsonschema.Draft202012Validator(schema)
+    return Compiled(schema, _quick_compiler(version, strict))
+
+
+@cache
+def _quick_compiler(version: str, strict: bool) -> Compiler:
+    return Compiler()
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
+from typing import TYPE_CHECKING
 
 from .. import apiversions, files, identitychecks, inputs, kubeschemas
 from .. import validate as schemas
@@ -13,7 +14,9 @@ from ..errors import InputError, InputErrors, Location, UsageError
 from ..findings import Finding, at, count, on, ordered
 from ..manifest import Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
-from .inject import Rewritten
+
+if TYPE_CHECKING:
+    from .inject import Rewritten
 
 
 @dataclass
