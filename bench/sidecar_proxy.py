@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests" / "sidecar"
 sys.path.insert(0, str(TESTS))
 
-from sidecar_harness import (
+from sidecar_harness import (  # noqa: E402 - the fakes live with the tests
     CLIENT_ID,
     GUARD,
     SUBJECT,
@@ -41,7 +41,7 @@ from sidecar_harness import (
     free_port,
     proxy_env,
 )
-from sidecar_pki import make_pki
+from sidecar_pki import make_pki  # noqa: E402
 
 BASELINE = Path(__file__).with_name("sidecar_baseline.py")
 RESULTS = REPO / "bench" / "results" / "sidecar.json"

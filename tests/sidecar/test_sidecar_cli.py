@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -147,7 +148,5 @@ def test_sigterm_does_not_wait_for_a_stuck_exchange(start: ProxyFactory, entra: 
 
 
 def _ignore_errors(proxy: Proxy) -> None:
-    try:
+    with contextlib.suppress(OSError):
         proxy.token()
-    except OSError:
-        pass
