@@ -31,7 +31,7 @@ def regions(source: Source) -> list[tuple[int, int]]:
         starts.append(_region_start(text, previous_end, content, first=not starts))
         previous_end = node.end_mark.index if node is not None else content
     ends = starts[1:] + [len(text)]
-    return list(zip(starts, ends))
+    return list(zip(starts, ends, strict=True))
 
 
 def _region_start(text: str, gap_start: int, content: int, *, first: bool) -> int:

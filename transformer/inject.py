@@ -16,6 +16,10 @@ from typing import Any, Literal
 from . import edits as ed
 from .edits import Edit
 from .manifest import Path
+from .objects import annotations_of as _annotations
+from .objects import as_list as _list
+from .objects import as_map as _map
+from .objects import labels_of as _labels
 from .options import InjectSettings
 
 PREFIX = "azure.workload.identity/"
@@ -166,8 +170,8 @@ def _proxy_port(annotations: dict[str, Any], problems: list[Problem]) -> int:
 def _expiration(
     pod: dict[str, Any], account: dict[str, Any], problems: list[Problem]
 ) -> int:
-    for annotations, where in ((pod, "the pod template"), (account, "the ServiceAccount")):
-        value = annotations.get(TOKEN_EXPIRATION)
+    for found, where in ((pod, "the pod template"), (account, "the ServiceAccount")):
+        value = found.get(TOKEN_EXPIRATION)
         if value is None or value == "":
             continue
         if isinstance(value, str) and _GO_INT.fullmatch(value):
@@ -179,7 +183,7 @@ def _expiration(
                 ("metadata", "annotations", TOKEN_EXPIRATION),
                 f"{TOKEN_EXPIRATION} on {where} is {value!r}: it must be a whole number of "
                 f"seconds from {MIN_EXPIRATION} to {MAX_EXPIRATION}, as a string",
-                on_account=annotations is account,
+                on_account=found is account,
             )
         )
         return DEFAULT_EXPIRATION
@@ -478,19 +482,3 @@ def _get_raw(data: Any, path: Path) -> Any:
         else:
             return None
     return node
-
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _labels(obj: dict[str, Any]) -> dict[str, Any]:
-    return _map(_map(obj.get("metadata")).get("labels"))
-
-
-def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
-    return _map(_map(obj.get("metadata")).get("annotations"))

@@ -23,6 +23,7 @@ from .federated import Subject
 from .federated_identity import client_id_problem, parse_resource_id
 from .inject import CLIENT_ID, INJECT_PROXY, TENANT_ID, USE
 from .manifest import Document, Path, Resource
+from .objects import annotations_of, as_map, dig
 from .options import MigrateOptions
 from .workloads import template_path
 
@@ -212,10 +213,10 @@ class _Planner:
 
     def _read_workload(self, resource: Resource) -> None:
         path = template_path(resource.group, resource.kind)
-        template = _dig(resource.data, path) if path is not None else None
+        template = dig(resource.data, path) if path is not None else None
         if path is None or not isinstance(template, dict):
             return
-        labels = _map(_map(template.get("metadata")).get("labels"))
+        labels = as_map(as_map(template.get("metadata")).get("labels"))
         if LABEL not in labels:
             return
         namespace = self._namespace(resource)
@@ -294,7 +295,7 @@ class _Planner:
         self, workload: _Workload, identities: list[tuple[Binding, Identity]]
     ) -> _Target | None:
         migration = workload.migration
-        spec = _map(workload.template.get("spec"))
+        spec = as_map(workload.template.get("spec"))
         named = _text(spec.get("serviceAccountName")) or _text(spec.get("serviceAccount"))
         name = named if named and named != "default" else None
         if name is None:
@@ -337,7 +338,7 @@ class _Planner:
         for (namespace, name), group in by_account.items():
             account = f"ServiceAccount {namespace}/{name}"
             wanted = {t.identities[0][1].client_id for t in group}
-            present = _annotations(group[0].account.data) if group[0].account else {}
+            present = annotations_of(group[0].account.data) if group[0].account else {}
             annotated = present.get(CLIENT_ID)
             if len(wanted) > 1:
                 users = ", ".join(
@@ -400,7 +401,7 @@ class _Planner:
             self._add_account(target, wanted)
             migration.changes.append(f"ServiceAccount {migration.service_account} added")
             return
-        present = _annotations(target.account.data)
+        present = annotations_of(target.account.data)
         current_tenant = present.get(TENANT_ID)
         if tenant and current_tenant not in (None, ""):
             if current_tenant != tenant:
@@ -438,8 +439,8 @@ class _Planner:
         workload = target.workload
         migration = workload.migration
         template, base = workload.template, workload.path
-        metadata = _map(template.get("metadata"))
-        labels = _map(metadata.get("labels"))
+        metadata = as_map(template.get("metadata"))
+        labels = as_map(metadata.get("labels"))
         edits: list[Edit] = []
         removes = self.options.remove_pod_identity and self._may_remove(workload)
         labels_path = base + ("metadata", "labels")
@@ -462,7 +463,7 @@ class _Planner:
     def _proxy(self, workload: _Workload, metadata: dict[str, Any]) -> list[Edit]:
         if not self.options.proxy:
             return []
-        annotations = _map(metadata.get("annotations"))
+        annotations = as_map(metadata.get("annotations"))
         value = annotations.get(INJECT_PROXY)
         path = workload.path + ("metadata", "annotations")
         if INJECT_PROXY not in annotations or value is True:
@@ -476,7 +477,7 @@ class _Planner:
         return []
 
     def _account_name(self, workload: _Workload, name: str) -> list[Edit]:
-        spec = _map(workload.template.get("spec"))
+        spec = as_map(workload.template.get("spec"))
         path = workload.path + ("spec",)
         edits: list[Edit] = []
         if spec.get("serviceAccountName") != name:
@@ -488,7 +489,7 @@ class _Planner:
         return edits
 
     def _may_remove(self, workload: _Workload) -> bool:
-        labels = _map(_map(workload.template.get("metadata")).get("labels"))
+        labels = as_map(as_map(workload.template.get("metadata")).get("labels"))
         users = sorted({s.owner for s in self.selectors if s.relies_on(labels, workload.namespace)})
         if users:
             workload.migration.warnings.append(
@@ -556,7 +557,7 @@ class _Planner:
 
 def _identity(resource: Resource, namespace: str) -> Identity:
     (kind, client_id, resource_id), misspelt = _fields(resource, ("type", "clientID", "resourceID"))
-    behavior = _annotations(resource.data).get(BEHAVIOR)
+    behavior = annotations_of(resource.data).get(BEHAVIOR)
     return Identity(
         resource,
         namespace,
@@ -571,7 +572,7 @@ def _identity(resource: Resource, namespace: str) -> Identity:
 
 def _fields(resource: Resource, names: tuple[str, ...]) -> tuple[list[Any], tuple[str, ...]]:
     """The values of ``spec.<name>``, and the keys found spelt otherwise than the CRD spells them."""
-    spec = _map(resource.data.get("spec"))
+    spec = as_map(resource.data.get("spec"))
     values: list[Any] = []
     misspelt: list[str] = []
     for name in names:
@@ -632,12 +633,12 @@ class _Selector:
 
 def _selectors(resource: Resource, title: str, namespace: str) -> Iterator[_Selector]:
     """Every label selector in ``resource`` that names the ``aadpodidbinding`` label."""
-    spec = _map(resource.data.get("spec"))
+    spec = as_map(resource.data.get("spec"))
     plain = resource.group == "" and resource.kind in ("Service", "ReplicationController")
     if plain and isinstance(spec.get("selector"), dict) and LABEL in spec["selector"]:
         yield _Selector(title, namespace, spec["selector"], False)
     for parent, selector in _label_selectors(resource.data):
-        labels = _map(selector.get("matchLabels"))
+        labels = as_map(selector.get("matchLabels"))
         expressions = selector.get("matchExpressions")
         by_expression = isinstance(expressions, list) and any(
             isinstance(e, dict) and e.get("key") == LABEL for e in expressions
@@ -710,19 +711,3 @@ def _field(spec: dict[str, Any], name: str) -> tuple[Any, str | None]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _dig(data: Any, path: Path) -> Any:
-    for step in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(step)
-    return data
-
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
-    return _map(_map(obj.get("metadata")).get("annotations"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from . import snippets
-from .edits import AddKey, Delete, Edit, Insert, Replace
+from .edits import AddKey, Edit, Insert, Replace
 from .errors import InputError
 from .manifest import Document, Path, Source, key_node_at, node_at
 from .snippets import Style
@@ -170,10 +170,10 @@ class _Patcher:
             text = self._flow_text(value, parent)
             self._patch(old.start_mark.index, self._scalar_end(old), text)
             return
-        if isinstance(old, yaml.ScalarNode) and old.style not in ("|", ">"):
-            if not isinstance(value, (dict, list)):
-                self._patch(old.start_mark.index, old.end_mark.index, snippets.scalar(value))
-                return
+        scalar_for_scalar = not isinstance(value, (dict, list)) and getattr(old, "style", None) not in ("|", ">")
+        if isinstance(old, yaml.ScalarNode) and scalar_for_scalar:
+            self._patch(old.start_mark.index, old.end_mark.index, snippets.scalar(value))
+            return
         if isinstance(parent, yaml.MappingNode):
             key = self._key_node(parent, path[-1])
             column = key.start_mark.column

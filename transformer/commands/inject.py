@@ -12,6 +12,7 @@ from .. import files, inject, inputs, textpatch
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors
 from ..manifest import Resource, Source, check_syntax
+from ..objects import dig
 from ..options import InjectOptions, InjectSettings
 from ..stringvalues import non_strings
 from ..workloads import template_path
@@ -155,7 +156,7 @@ class _Injector:
         if resource.kind == "ServiceAccount":
             self.errors += non_strings(resource, ("metadata",), prefix=inject.PREFIX, title=title)
         path = template_path(resource.group, resource.kind)
-        template = _dig(resource.data, path) if path is not None else None
+        template = dig(resource.data, path) if path is not None else None
         if path is None or not isinstance(template, dict):
             return Entry(title, "skipped"), []
         found = list(non_strings(resource, path + ("metadata",), prefix=inject.PREFIX, title=title))
@@ -190,11 +191,3 @@ class _Injector:
         return Entry(title, outcome.status, detail, tuple(outcome.warnings)), ed.prefixed(
             path, outcome.edits
         )
-
-
-def _dig(data: object, path: tuple[str | int, ...]) -> object:
-    for step in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(step)
-    return data

@@ -81,11 +81,11 @@ def run(options: MigrateOptions) -> MigrateResult:
     if the_plan.errors:
         raise InputErrors(the_plan.errors)
     texts = [rewrite(source, the_plan) for source in sources]
-    migrated = [_reparse(s, t) for s, t in zip(sources, texts)]
+    migrated = [_reparse(s, t) for s, t in zip(sources, texts, strict=True)]
     emptied = [
-        s.name for s, m in zip(sources, migrated) if s.documents and _blank(m) and not _blank(s)
+        s.name for s, m in zip(sources, migrated, strict=True) if s.documents and _blank(m) and not _blank(s)
     ]
-    files = InjectResult([Rewritten(s, t) for s, t in zip(sources, texts)])
+    files = InjectResult([Rewritten(s, t) for s, t in zip(sources, texts, strict=True)])
     if options.inject is not None:
         injected = inject_sources(
             migrated,
@@ -96,7 +96,7 @@ def run(options: MigrateOptions) -> MigrateResult:
             ),
         )
         files = InjectResult(
-            [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs)],
+            [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs, strict=True)],
             injected.entries,
         )
     script = _script(options, the_plan) if options.federated_credentials else None
