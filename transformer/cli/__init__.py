@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
-from ..errors import EXIT_BUG, EXIT_OK, InputErrors, WiTransformError
+from ..errors import EXIT_BUG, EXIT_OK, InputErrors, UsageError, WiTransformError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +46,15 @@ def inject_flags(f: F) -> F:
     for decorator in reversed(decorators):
         f = decorator(f)
     return f
+
+
+def output_mode(in_place: bool, check: bool, paths: Sequence[str]) -> Any:
+    """Where a rewriting command's result goes: stdout, the files, or a diff."""
+    if in_place and check:
+        raise UsageError("--in-place and --check exclude each other: pick one")
+    if in_place and (not paths or "-" in paths):
+        raise UsageError("--in-place needs files, not standard input")
+    return "in-place" if in_place else "check" if check else "stdout"
 
 
 def settings_from(flags: dict[str, Any]) -> Any:
@@ -96,9 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # Each command lives in a module of its own; importing it registers it on the group.
-from . import inject as _inject  # noqa: E402,F401
 from . import federated as _federated  # noqa: E402,F401
-from . import postrender as _postrender  # noqa: E402,F401
-from . import migrate as _migrate  # noqa: E402,F401
-from . import validate as _validate  # noqa: E402,F401
+from . import inject as _inject  # noqa: E402,F401
 from . import krm as _krm  # noqa: E402,F401
+from . import migrate as _migrate  # noqa: E402,F401
+from . import postrender as _postrender  # noqa: E402,F401
+from . import validate as _validate  # noqa: E402,F401

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
-from . import cli, inject_flags, settings_from
+from ..errors import EXIT_CHANGED, EXIT_OK
+from . import cli, inject_flags, output_mode, settings_from
 
 
 @cli.command()
@@ -26,13 +26,9 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
     from ..commands import inject as command
     from ..options import InjectOptions
 
-    if in_place and check:
-        raise UsageError("--in-place and --check exclude each other: pick one")
-    if in_place and (not paths or "-" in paths):
-        raise UsageError("--in-place needs files, not standard input")
     options = InjectOptions(
         paths=paths,
-        mode="in-place" if in_place else "check" if check else "stdout",
+        mode=output_mode(in_place, check, paths),
         namespace=flags["namespace"],
         service_accounts=flags["service_accounts"],
         settings=settings_from(flags),

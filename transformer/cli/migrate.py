@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
+from ..errors import EXIT_CHANGED, EXIT_OK
 from ..options import FEDERATED_FORMATS, TOKEN_EXCHANGE_AUDIENCE
-from . import cli, inject_flags, settings_from
+from . import cli, inject_flags, output_mode, settings_from
 
 # Graph writes to app registrations; an AzureIdentity of type 0 is a managed identity.
 MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
@@ -54,13 +54,9 @@ def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
     from ..commands import migrate as command
     from ..options import FederatedOptions, MigrateOptions
 
-    if in_place and check:
-        raise UsageError("--in-place and --check exclude each other: pick one")
-    if in_place and (not paths or "-" in paths):
-        raise UsageError("--in-place needs files, not standard input")
     options = MigrateOptions(
         paths=paths,
-        mode="in-place" if in_place else "check" if check else "stdout",
+        mode=output_mode(in_place, check, paths),
         namespace=flags["namespace"],
         service_accounts=flags["service_accounts"],
         tenant_id=flags["tenant_id"] or None,
