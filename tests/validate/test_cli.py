@@ -239,5 +239,5 @@ def test_inject_validate_reports_a_removed_api_version(wi: Run, tmp_path: Path) 
     proc = wi("inject", "--validate", source)
     assert proc.returncode == 3
     assert proc.stdout == b""
-    assert f"{source}:12:13: error: extensions/v1beta1 Deployment was removed in Kubernetes 1.16: " \
-           "use apiVersion: apps/v1" in proc.stderr.decode()
+    assert (f"{source}:12:13: error: Deployment shop/api: extensions/v1beta1 Deployment was "
+            "removed in Kubernetes 1.16: use apiVersion: apps/v1") in proc.stderr.decode()

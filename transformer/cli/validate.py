@@ -16,7 +16,7 @@ from . import cli
 @click.option("--strict/--no-strict", default=True, show_default=True,
               help="Unknown fields are errors, as kubectl apply has it since 1.25.")
 @click.option("--schema-dir", type=click.Path(file_okay=False), default=None,
-              help="JSON Schemas for kinds without a bundled one (custom resources).")
+              help="JSON Schemas for custom resources (one for a built-in kind replaces ours).")
 @click.option("-n", "--namespace", default="default", show_default=True,
               help="Namespace of objects that name none.")
 @click.option("--service-accounts", "service_accounts", multiple=True, metavar="PATH",

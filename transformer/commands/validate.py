@@ -11,7 +11,7 @@ from .. import apiversions, files, identitychecks, inputs, kubeschemas
 from .. import validate as schemas
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location, UsageError
-from ..findings import Finding, at, count, on, ordered
+from ..findings import Finding, Severity, at, count, on, ordered
 from ..manifest import Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
 
@@ -153,28 +153,33 @@ class _Checker:
 
     def _schema(self, resource: Resource, check: schemas.Check) -> list[Finding]:
         group, version, kind = resource.group, resource.api_version.rpartition("/")[2], resource.kind
-        ns = self.options.namespace
         custom = self.user.validator(group, version, kind) if self.user else None
         if custom is not None:
             return check.run(custom, resource.data, (), schemas.RULE_CUSTOM)
-        definitions = kubeschemas.definitions(self.version, self.strict)
         removed = apiversions.removal(resource.api_version, kind, self.version)
         if removed is not None:
-            return [on(resource, ("apiVersion",), "error", "removed-api-version",
-                       self._removed(resource, removed), namespace=ns)]
+            return [self._about_api(resource, "error", "removed-api-version",
+                                    self._removed(resource, removed))]
         validator = schemas.kube_validator(self.version, resource.api_version, kind, self.strict)
         if validator is not None:
             return check.run(validator, resource.data, (), schemas.RULE_SCHEMA)
-        served = definitions.served(group, kind)
+        served = kubeschemas.definitions(self.version, self.strict).served(group, kind)
         if served:
-            api = "/".join(p for p in (group, served[0]) if p)
-            return [on(resource, ("apiVersion",), "error", "unknown-api-version",
-                       f"Kubernetes {self.version} does not serve {kind} as "
-                       f"{resource.api_version}: use apiVersion: {api}", namespace=ns)]
-        return [on(resource, ("apiVersion",), "info", "no-schema",
-                   f"skipped: no schema for {resource.api_version} {kind} in Kubernetes "
-                   f"{self.version} (a custom resource?): pass --schema-dir with its JSON Schema "
-                   "to validate it", namespace=ns)]
+            return [self._about_api(
+                resource, "error", "unknown-api-version",
+                f"Kubernetes {self.version} does not serve {kind} as {resource.api_version}: "
+                f"use apiVersion: {_api(group, served[0])}",
+            )]
+        return [self._about_api(
+            resource, "info", "no-schema",
+            f"skipped: no schema for {resource.api_version} {kind} in Kubernetes {self.version} "
+            "(a custom resource?): pass --schema-dir with its JSON Schema to validate it",
+        )]
+
+    def _about_api(self, resource: Resource, severity: Severity, rule: str, text: str) -> Finding:
+        ns = self.options.namespace
+        return on(resource, ("apiVersion",), severity, rule, f"{resource.title(ns)}: {text}",
+                  namespace=ns)
 
     def _removed(self, resource: Resource, removed: apiversions.Removal) -> str:
         text = (f"{resource.api_version} {resource.kind} was removed in Kubernetes "
@@ -184,8 +189,12 @@ class _Checker:
         served = kubeschemas.definitions(self.version, self.strict).served(removed.group, resource.kind)
         if not served:
             return f"{text}: Kubernetes {self.version} no longer has it"
-        api = "/".join(p for p in (removed.group, served[0]) if p)
-        return f"{text}: use apiVersion: {api} (check the fields that changed between versions)"
+        return (f"{text}: use apiVersion: {_api(removed.group, served[0])} (check the fields that "
+                "changed between versions)")
+
+
+def _api(group: str, version: str) -> str:
+    return f"{group}/{version}" if group else version
 
 
 def _user_schemas(directory: str | None) -> schemas.UserSchemas | None:
