@@ -80,6 +80,13 @@ def on(
     )
 
 
+def title(resource: Resource, namespace: str) -> str:
+    """How messages name an object: ``Deployment shop/web``, ``Namespace shop``."""
+    if resource.kind in CLUSTER_SCOPED:
+        return f"{resource.kind} {resource.name or '<no name>'}"
+    return resource.title(namespace)
+
+
 def json_path(path: Path) -> str:
     """``spec.containers[0].env[1].value``; keys that are not plain words are quoted."""
     out = ""

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import inject
 from .accounts import Accounts
-from .findings import Finding, on
+from .findings import Finding, on, title
 from .manifest import Path, Resource
 from .workloads import template_path
 
@@ -52,7 +52,7 @@ def workload(resource: Resource, namespace: str) -> Workload | None:
     if path is None or not isinstance(template, dict):
         return None
     ns = resource.namespace or namespace
-    return Workload(resource, path, template, ns, resource.title(namespace))
+    return Workload(resource, path, template, ns, title(resource, namespace))
 
 
 def skip_containers(pod: Workload) -> list[Finding]:
@@ -165,7 +165,7 @@ def _unused(
             continue
         findings.append(on(
             resource, ("metadata", "labels", inject.USE), "info", "wi-account-unused",
-            f"{resource.title(namespace)} has the {inject.USE} label, but no workload in the "
+            f"{title(resource, namespace)} has the {inject.USE} label, but no workload in the "
             "inputs runs as it (spec.serviceAccountName): nothing uses its identity here",
             namespace=namespace,
         ))

@@ -11,7 +11,7 @@ from .. import apiversions, files, identitychecks, inputs, kubeschemas
 from .. import validate as schemas
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location, UsageError
-from ..findings import Finding, Severity, at, count, on, ordered
+from ..findings import Finding, Severity, at, count, on, ordered, title
 from ..manifest import Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
 
@@ -139,7 +139,7 @@ class _Checker:
                        f"this object has no {missing}: every Kubernetes object needs "
                        "apiVersion and kind",
                        namespace=ns)]
-        check = schemas.Check(resource, namespace=ns, title=resource.title(ns))
+        check = schemas.Check(resource, namespace=ns, title=title(resource, ns))
         findings = self._schema(resource, check)
         pod = identitychecks.workload(resource, ns)
         if resource.kind == "ServiceAccount" and resource.group == "":
@@ -178,7 +178,7 @@ class _Checker:
 
     def _about_api(self, resource: Resource, severity: Severity, rule: str, text: str) -> Finding:
         ns = self.options.namespace
-        return on(resource, ("apiVersion",), severity, rule, f"{resource.title(ns)}: {text}",
+        return on(resource, ("apiVersion",), severity, rule, f"{title(resource, ns)}: {text}",
                   namespace=ns)
 
     def _removed(self, resource: Resource, removed: apiversions.Removal) -> str:
