@@ -1,0 +1,187 @@
+"""The pre-commit hooks with the real pre-commit: ``try-repo`` and a ``.pre-commit-config.yaml``
+as the docs show it, in temporary git repositories holding corpus manifests. Each fresh hook
+environment is a pip install of this repository (pre-commit installs it non-editable)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import CLIENT, CORPUS, ROOT, TENANT, run_cli
+
+pytestmark = pytest.mark.slow
+
+PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
+HOOK_REPO_FILES = (".pre-commit-hooks.yaml", "pyproject.toml", "README.md", "transformer",
+                   "sidecar", "schemas")
+GIT_ENV = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
+
+WEB_ACCOUNT = f"""\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    azure.workload.identity/use: "true"
+  annotations:
+    azure.workload.identity/client-id: "{CLIENT}"
+"""
+WEB = """\
+# The Deployment lives apart from its ServiceAccount, as in most repositories.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      serviceAccountName: web
+      containers:
+        - name: web
+          image: nginx
+"""
+HELM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "web.fullname" . }}
+spec:
+  template:
+    metadata:
+      labels:
+        {{- include "web.labels" . | nindent 8 }}
+"""
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, **GIT_ENV})
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's hook files, committed, as pre-commit clones them."""
+    repo = tmp_path_factory.mktemp("hook-repo")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in HOOK_REPO_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=ignore)
+        else:
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "hooks")
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A user's repository: corpus manifests, split ServiceAccount and Deployment, a chart."""
+    repo = tmp_path / "project"
+    (repo / "k8s").mkdir(parents=True)
+    (repo / "chart" / "templates").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "quick-start.yaml", repo / "k8s" / "quick-start.yaml")
+    for name in ("adservice.yaml", "frontend.yaml"):
+        shutil.copy(CORPUS / "microservices-demo" / name, repo / "k8s" / name)
+    shutil.copy(CORPUS / "kubernetes-website" / "replication-flow-style.yaml", repo / "k8s")
+    (repo / "k8s" / "web-sa.yaml").write_text(WEB_ACCOUNT)
+    (repo / "k8s" / "web.yaml").write_text(WEB)
+    (repo / "chart" / "templates" / "deployment.yaml").write_text(HELM_TEMPLATE)
+    for f in repo.rglob("*.yaml"):
+        f.chmod(0o644)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "manifests")
+    return repo
+
+
+def pre_commit(project: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "PRE_COMMIT"))}
+    env.update(GIT_ENV, PRE_COMMIT_HOME=str(home), AZURE_TENANT_ID=TENANT)
+    return subprocess.run([PRE_COMMIT, *args], cwd=project, capture_output=True, text=True,
+                          env=env, timeout=600, check=False)
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(project)): p.read_bytes() for p in sorted(project.rglob("*.yaml"))
+            if ".git" not in p.parts}
+
+
+def test_try_repo_runs_every_hook_over_all_files(hook_repo: Path, project: Path,
+                                                  tmp_path: Path) -> None:
+    """``try-repo`` without a hook id runs them all, in id order: check, fix, validate."""
+    expected = run_cli("inject", "--tenant-id", TENANT, "k8s/quick-start.yaml", "k8s/web.yaml",
+                       "k8s/web-sa.yaml", cwd=project).stdout
+    before = snapshot(project)
+    result = pre_commit(project, "try-repo", str(hook_repo), "--all-files",
+                        home=tmp_path / "pc")
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    check, fix, validate = (out[out.index(name):].splitlines()[0] for name in (
+        "wi-transform inject --check", "wi-transform inject (rewrite", "wi-transform validate"))
+    assert check.endswith("Failed") and fix.endswith("Failed") and validate.endswith("Passed")
+    assert "+++ b/k8s/web.yaml" in out and "+++ b/k8s/quick-start.yaml" in out  # the diff
+    assert "files were modified by this hook" in out
+    after = snapshot(project)
+    assert {k for k in after if after[k] != before[k]} == {"k8s/quick-start.yaml", "k8s/web.yaml"}
+    combined = b"---\n".join(after[k] for k in ("k8s/quick-start.yaml", "k8s/web.yaml",
+                                                 "k8s/web-sa.yaml"))
+    assert combined == expected
+    # The chart's template would not parse: templates/ is left out by default.
+    assert "chart/templates" not in out
+
+
+def test_config_from_the_docs(hook_repo: Path, project: Path, tmp_path: Path) -> None:
+    """The .pre-commit-config.yaml of docs/integrations.md, with args: [--service-accounts, k8s/]:
+    a commit that touches only the Deployment still finds its ServiceAccount; the second run
+    passes; validate reports every problem at its line."""
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    args = ["--service-accounts", "k8s/"]
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [
+        {"id": "wi-transform-fix", "args": args},
+        {"id": "wi-validate", "args": args},
+    ]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(project, "add", ".pre-commit-config.yaml")
+    home = tmp_path / "pc"
+    first = pre_commit(project, "run", "--files", "k8s/web.yaml", home=home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    web = (project / "k8s" / "web.yaml").read_text()
+    assert web.startswith(WEB.split("    spec:\n      serviceAccountName")[0])
+    assert f"value: {CLIENT}" in web and f"value: {TENANT}" in web
+    second = pre_commit(project, "run", "--files", "k8s/web.yaml", home=home)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert (project / "k8s" / "web.yaml").read_text() == web
+
+    shutil.copy(CORPUS / "seed" / "quick-start.yaml", project / "k8s" / "walkthrough.yaml")
+    shutil.copy(CORPUS / "kubernetes-website" / "cronjob-v1beta1.yaml", project / "k8s")
+    git(project, "add", ".")
+    invalid = pre_commit(project, "run", "wi-validate", "--files", "k8s/walkthrough.yaml",
+                         "k8s/cronjob-v1beta1.yaml", home=home)
+    assert invalid.returncode == 1, invalid.stdout + invalid.stderr
+    for place in ("k8s/walkthrough.yaml:20:51: error:", "k8s/walkthrough.yaml:21:49: error:",
+                  "k8s/cronjob-v1beta1.yaml:1:13: error:"):
+        assert place in invalid.stdout
+    # The fixer refuses the walkthrough's unquoted values and leaves every file as it was.
+    before = snapshot(project)
+    refused = pre_commit(project, "run", "wi-transform-fix", "--files", "k8s/walkthrough.yaml",
+                         home=home)
+    assert refused.returncode != 0
+    assert "k8s/walkthrough.yaml:20:51:" in refused.stdout and "quote" in refused.stdout
+    assert snapshot(project) == before
