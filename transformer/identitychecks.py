@@ -13,6 +13,7 @@ from . import inject
 from .accounts import Accounts
 from .findings import Finding, on, title
 from .manifest import Path, Resource
+from .objects import annotations_of, as_list, as_map, dig, labels_of
 from .workloads import template_path
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
@@ -34,12 +35,8 @@ class Workload:
         self.account = inject.service_account_name(self.template)
 
     @property
-    def labels(self) -> dict[str, Any]:
-        return _map(_map(self.template.get("metadata")).get("labels"))
-
-    @property
     def annotations(self) -> dict[str, Any]:
-        return _map(_map(self.template.get("metadata")).get("annotations"))
+        return annotations_of(self.template)
 
     def finding(self, path: Path, severity: Any, rule: str, message: str) -> Finding:
         return on(self.resource, self.path + path, severity, rule, message, namespace=self.namespace)
@@ -48,7 +45,7 @@ class Workload:
 def workload(resource: Resource, namespace: str) -> Workload | None:
     """The pod template of ``resource``, None for objects that have none."""
     path = template_path(resource.group, resource.kind)
-    template = _dig(resource.data, path) if path is not None else None
+    template = dig(resource.data, path) if path is not None else None
     if path is None or not isinstance(template, dict):
         return None
     ns = resource.namespace or namespace
@@ -60,9 +57,9 @@ def skip_containers(pod: Workload) -> list[Finding]:
     value = pod.annotations.get(inject.SKIP_CONTAINERS)
     if not isinstance(value, str):
         return []
-    spec = _map(pod.template.get("spec"))
+    spec = as_map(pod.template.get("spec"))
     present = [
-        str(c["name"]) for f in ("initContainers", "containers") for c in _list(spec.get(f))
+        str(c["name"]) for f in ("initContainers", "containers") for c in as_list(spec.get(f))
         if isinstance(c, dict) and isinstance(c.get("name"), str)
     ]
     allowed = set(present) | {inject.PROXY, inject.PROXY_INIT}
@@ -102,7 +99,7 @@ def _account(pod: Workload, accounts: Accounts) -> list[Finding]:
     if not inject.is_triggered(pod.template, account.data if account else None):
         return []
     where: Path = (
-        ("spec", "serviceAccountName") if "serviceAccountName" in _map(pod.template.get("spec"))
+        ("spec", "serviceAccountName") if "serviceAccountName" in as_map(pod.template.get("spec"))
         else ("metadata", "labels", inject.USE)
     )
     if account is None:
@@ -112,7 +109,7 @@ def _account(pod: Workload, accounts: Accounts) -> list[Finding]:
             "the inputs, so its client-id cannot be checked: add its manifest to the inputs or "
             "point --service-accounts at the file or directory that has it",
         )]
-    client_id = _map(_map(account.data.get("metadata")).get("annotations")).get(inject.CLIENT_ID)
+    client_id = annotations_of(account.data).get(inject.CLIENT_ID)
     if client_id is not None:
         return []
     return [pod.finding(
@@ -129,7 +126,7 @@ def _proxy(
     if not inject.wants_proxy(pod.annotations):
         return []
     findings: list[Finding] = []
-    if _map(pod.template.get("spec")).get("hostNetwork") is True:
+    if as_map(pod.template.get("spec")).get("hostNetwork") is True:
         findings.append(pod.finding(
             ("spec", "hostNetwork"), "error", "wi-proxy-host-network",
             f"{pod.title} asks for the proxy sidecar ({inject.INJECT_PROXY}) and has "
@@ -158,8 +155,7 @@ def _unused(
     for resource in items:
         if resource.kind != "ServiceAccount" or resource.group != "" or not resource.name:
             continue
-        labels = resource.metadata.get("labels")
-        if not isinstance(labels, dict) or labels.get(inject.USE) != "true":
+        if labels_of(resource.data).get(inject.USE) != "true":
             continue
         if accounts.key(resource) in used:
             continue
@@ -178,24 +174,7 @@ def _enforced_levels(items: list[Resource]) -> dict[str, tuple[str, Resource]]:
     for resource in items:
         if resource.kind != "Namespace" or resource.group != "" or not resource.name:
             continue
-        labels = resource.metadata.get("labels")
-        level = labels.get(PSA_ENFORCE) if isinstance(labels, dict) else None
+        level = labels_of(resource.data).get(PSA_ENFORCE)
         if level in _REJECTING_LEVELS:
             levels[resource.name] = (str(level), resource)
     return levels
-
-
-def _dig(data: object, path: Path) -> object:
-    for step in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(step)
-    return data
-
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
