@@ -16,6 +16,8 @@ class Rule:
 
 _CATALOGUE = [
     Rule("yaml-syntax", "error", "The input is not valid YAML."),
+    Rule("yaml-duplicate-key", "error",
+         "A key written twice in one mapping: only the last counts (a warning with --no-strict)."),
     Rule("helm-template", "warning",
          "A Helm template, not a manifest: skipped (render it, or use the Helm post-renderer)."),
     Rule("k8s-object", "error", "A document that is not a Kubernetes object (apiVersion and kind)."),

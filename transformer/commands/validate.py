@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from .. import apiversions, files, identitychecks, inputs, kubeschemas
 from .. import validate as schemas
 from ..accounts import Accounts
+from ..duplicatekeys import duplicate_keys
 from ..errors import InputError, InputErrors, Location, UsageError
 from ..findings import Finding, Severity, at, count, on, ordered, title
-from ..manifest import Resource, Source, parse
+from ..manifest import Document, Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
 
 if TYPE_CHECKING:
@@ -91,12 +92,7 @@ def validate_sources(
     for source in sources:
         for document in source.documents:
             found = list(document.resources())
-            if document.data is not None and not found:
-                result.findings.append(at(
-                    source.location(document.node), "error", "k8s-object",
-                    "this document is not a Kubernetes object (a mapping with apiVersion and "
-                    "kind): fix it or remove it",
-                ))
+            result.findings += _document(document, bool(found), options.strict)
             resources += found
     for resource in resources:
         result.findings += checker.resource(resource)
@@ -121,6 +117,24 @@ def check_injected(outputs: Iterable[Rewritten], options: InjectOptions) -> None
             InputError(f"error: {f.message} [{f.rule}]", Location(f.path, f.line, f.column))
             for f in errors
         ])
+
+
+def _document(document: Document, has_objects: bool, strict: bool) -> list[Finding]:
+    findings: list[Finding] = []
+    if document.data is not None and not has_objects:
+        findings.append(at(
+            document.source.location(document.node), "error", "k8s-object",
+            "this document is not a Kubernetes object (a mapping with apiVersion and kind): "
+            "fix it or remove it",
+        ))
+    for where, key, first in duplicate_keys(document):
+        findings.append(at(
+            where, "error" if strict else "warning", "yaml-duplicate-key",
+            f"key {key!r} appears twice in this mapping (first at line {first.line}): only the "
+            "last one counts, and kubectl apply rejects it (strict field validation): merge them "
+            "or remove one",
+        ))
+    return findings
 
 
 class _Checker:
