@@ -92,7 +92,7 @@ def validate_sources(
     for source in sources:
         for document in source.documents:
             found = list(document.resources())
-            result.findings += _document(document, bool(found), options.strict)
+            result.findings += _document(document, options.strict)
             resources += found
     for resource in resources:
         result.findings += checker.resource(resource)
@@ -119,9 +119,9 @@ def check_injected(outputs: Iterable[Rewritten], options: InjectOptions) -> None
         ])
 
 
-def _document(document: Document, has_objects: bool, strict: bool) -> list[Finding]:
+def _document(document: Document, strict: bool) -> list[Finding]:
     findings: list[Finding] = []
-    if document.data is not None and not has_objects:
+    if document.data is not None and not isinstance(document.data, dict):
         findings.append(at(
             document.source.location(document.node), "error", "k8s-object",
             "this document is not a Kubernetes object (a mapping with apiVersion and kind): "
