@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import ssl
 import sys
 from collections.abc import Iterator
@@ -68,21 +69,23 @@ ACTION_FILES = ("action.yml", "action", "pyproject.toml", "README.md", "transfor
                 "schemas")
 
 
-@pytest.fixture(scope="session")
-def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The action as the runner checks it out: the repository at the action's ref."""
-    import shutil
-
-    root = HERE.parents[1]
-    target = tmp_path_factory.mktemp("actions") / "wi-transform"
-    target.mkdir()
+def copy_from_repo(names: tuple[str, ...], target: Path) -> None:
+    """Copy files and directories of this repository, without caches, into ``target``."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ACTION_FILES:
-        source = root / name
+    for name in names:
+        source = HERE.parents[1] / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=ignore)
         else:
             shutil.copy2(source, target / name)
+
+
+@pytest.fixture(scope="session")
+def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The action as the runner checks it out: the repository at the action's ref."""
+    target = tmp_path_factory.mktemp("actions") / "wi-transform"
+    target.mkdir()
+    copy_from_repo(ACTION_FILES, target)
     return target
 
 

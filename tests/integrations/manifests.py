@@ -56,6 +56,11 @@ HELM_STREAM = (
 )
 
 
+def in_namespace(manifest: str, namespace: str) -> str:
+    """The manifest with ``metadata.namespace`` set, right after its name."""
+    return manifest.replace("\n  name: web\n", f"\n  name: web\n  namespace: {namespace}\n", 1)
+
+
 def documents(text: bytes | str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d]
 

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from tests.conftest import CLIENT, CORPUS, ROOT, TENANT, run_cli
+from tests.integrations.conftest import copy_from_repo
+from tests.integrations.manifests import ACCOUNT, DEPLOYMENT, in_namespace
 
 pytestmark = pytest.mark.slow
 
@@ -23,36 +25,9 @@ HOOK_REPO_FILES = (".pre-commit-hooks.yaml", "pyproject.toml", "README.md", "tra
 GIT_ENV = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
            "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
 
-WEB_ACCOUNT = f"""\
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: web
-  namespace: shop
-  labels:
-    azure.workload.identity/use: "true"
-  annotations:
-    azure.workload.identity/client-id: "{CLIENT}"
-"""
-WEB = """\
-# The Deployment lives apart from its ServiceAccount, as in most repositories.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      serviceAccountName: web
-      containers:
-        - name: web
-          image: nginx
-"""
+WEB_ACCOUNT = in_namespace(ACCOUNT, "shop")
+WEB = ("# The Deployment lives apart from its ServiceAccount, as in most repositories.\n"
+       + in_namespace(DEPLOYMENT, "shop"))
 HELM_TEMPLATE = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -75,13 +50,7 @@ def git(cwd: Path, *args: str) -> None:
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This repository's hook files, committed, as pre-commit clones them."""
     repo = tmp_path_factory.mktemp("hook-repo")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in HOOK_REPO_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=ignore)
-        else:
-            shutil.copy2(source, repo / name)
+    copy_from_repo(HOOK_REPO_FILES, repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "hooks")
