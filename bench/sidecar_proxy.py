@@ -261,32 +261,51 @@ def _python_load(port: int, path: str, seconds: float, connections: int) -> Load
 # --- the measurements ------------------------------------------------------------------
 
 
-def _throughput(peers: Peers) -> dict[str, object]:
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(pid: int, port: int, path: str) -> tuple[Load, float]:
+    """A load run and the server's CPU time per request in microseconds."""
+    before = _cpu_seconds(pid)
+    load = _load(port, path, DURATION)
+    return load, (_cpu_seconds(pid) - before) / max(1, load.requests) * 1e6
+
+
+def _throughput(peers: Peers, rounds: int = 3) -> dict[str, object]:
     port = free_port()
     baseline_cmd = [sys.executable, str(BASELINE), "serve", str(port)]
-    results: dict[str, list[Load]] = {"baseline": [], "proxy": [], "proxy_info_logs": []}
     proxy_cmd, proxy_port = _proxy(peers)
     info_cmd, info_port = _proxy(peers, "info")
+    pairs: list[tuple[tuple[Load, float], tuple[Load, float]]] = []
     with (
-        _process(baseline_cmd, peers.env, peers.tmp / "baseline.log", port),
-        _process(proxy_cmd, peers.env, peers.tmp / "proxy.log", proxy_port),
-        _process(info_cmd, peers.env, peers.tmp / "proxy-info.log", info_port),
+        _process(baseline_cmd, peers.env, peers.tmp / "baseline.log", port) as base_pid,
+        _process(proxy_cmd, peers.env, peers.tmp / "proxy.log", proxy_port) as proxy_pid,
+        _process(info_cmd, peers.env, peers.tmp / "proxy-info.log", info_port) as info_pid,
     ):
         for p in (proxy_port, info_port):
             _get(p, TOKEN_QUERY)  # the one miss: everything after is a cache hit
-        _load(port, "/", 2)
-        _load(proxy_port, TOKEN_QUERY, 2)  # warm-up, discarded
-        for _ in range(2):  # interleaved, so drift in machine load hits both alike
-            results["baseline"].append(_load(port, "/", DURATION))
-            results["proxy"].append(_load(proxy_port, TOKEN_QUERY, DURATION))
-        results["proxy_info_logs"].append(_load(info_port, TOKEN_QUERY, DURATION))
-    best = {name: max(runs, key=lambda r: r.rps) for name, runs in results.items()}
+        _load(port, "/", 2)  # warm-up, discarded
+        _load(proxy_port, TOKEN_QUERY, 2)
+        # Interleaved pairs, so drift in the machine's load hits both sides of a ratio alike.
+        for _ in range(rounds):
+            pairs.append(
+                (_measured(base_pid, port, "/"), _measured(proxy_pid, proxy_port, TOKEN_QUERY))
+            )
+        info = _measured(info_pid, info_port, TOKEN_QUERY)
+    ratios = [proxy[0].rps / base[0].rps for base, proxy in pairs]
+    middle = sorted(range(rounds), key=lambda i: ratios[i])[rounds // 2]
+    (base, base_cpu), (proxy, proxy_cpu) = pairs[middle]
     return {
-        "baseline": best["baseline"],
-        "proxy": best["proxy"],
-        "proxy_info_logs": best["proxy_info_logs"],
-        "ratio": best["proxy"].rps / best["baseline"].rps,
-        "ratio_info_logs": best["proxy_info_logs"].rps / best["baseline"].rps,
+        "baseline": base,
+        "proxy": proxy,
+        "proxy_info_logs": info[0],
+        "ratio": ratios[middle],
+        "ratios": ratios,
+        "ratio_info_logs": info[0].rps / base.rps,
+        "cpu_us_per_request": {"baseline": base_cpu, "proxy": proxy_cpu, "proxy_info": info[1]},
+        "cpu_ratio": base_cpu / proxy_cpu,
     }
 
 
@@ -388,6 +407,7 @@ def _report(figures: dict[str, dict[str, object]]) -> int:
         ("no RSS growth 100k -> 200k (< 1 MiB)", float(r["growth_100k_to_200k_mib"]) < 1.0),  # type: ignore[arg-type]
     ]
     print(f"load generator: {base.generator}, {CONNECTIONS} connections, {DURATION:g} s runs")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
     print(f"{'':34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, load in (
         ("bare aiohttp, fixed 1.5 KB JSON", base),
@@ -395,7 +415,17 @@ def _report(figures: dict[str, dict[str, object]]) -> int:
         ("wi-proxy cached, --log-level=info", info),
     ):
         print(f"{name:34}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.errors:>8}")
-    print(f"throughput ratio: {t['ratio']:.2f} (with info logs: {t['ratio_info_logs']:.2f})")
+    ratios = ", ".join(f"{x:.2f}" for x in t["ratios"])  # type: ignore[attr-defined]
+    cpu = t["cpu_us_per_request"]
+    assert isinstance(cpu, dict)
+    print(
+        f"throughput ratio: {t['ratio']:.2f}, the median of paired runs ({ratios}); "
+        f"with info logs: {t['ratio_info_logs']:.2f}"
+    )
+    print(
+        f"server CPU per request: bare {cpu['baseline']:.1f} us, proxy {cpu['proxy']:.1f} us "
+        f"(ratio {t['cpu_ratio']:.2f}), proxy with info logs {cpu['proxy_info']:.1f} us"
+    )
     print(
         f"cache miss: Entra alone {m['entra_ms_median']:.2f} ms, through the proxy "
         f"{m['proxy_miss_ms_median']:.2f} ms, added {m['added_ms_median']:.2f} ms "
