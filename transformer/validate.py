@@ -193,7 +193,8 @@ class Check:
         path: Path = base + tuple(error.absolute_path)
         schema = error.schema if isinstance(error.schema, dict) else {}
         rule = str(schema.get("x-rule", rule))
-        severity: Severity = schema.get("x-severity", "error")
+        found = schema.get("x-severity")
+        severity: Severity = found if found in ("error", "warning", "info") else "error"
         if error.validator == "additionalProperties" and error.validator_value is False:
             return [self._unknown(path, extra, schema, rule) for extra in _extras(error.instance, schema)]
         if error.validator == "required":
@@ -204,12 +205,8 @@ class Check:
                 if isinstance(error.instance, dict) and name not in error.instance
             ]
         template = schema.get("x-message")
-        message = (
-            self._fill(str(template), path, error.instance)
-            if isinstance(template, str)
-            else self._message(error, path)
-        )
-        return [self._finding(path, severity, rule, message)]
+        message = self._fill(template, path, error.instance) if isinstance(template, str) else None
+        return [self._finding(path, severity, rule, message or self._message(error, path))]
 
     def _finding(self, path: Path, severity: Severity, rule: str, message: str, *,
                  key: bool = False) -> Finding:
@@ -246,12 +243,17 @@ class Check:
             return f"{self.title}: {where} is {_show(error.instance)}: it must be one of {allowed}"
         return f"{self.title}: {where}: {error.message}"
 
-    def _fill(self, template: str, path: Path, instance: Any) -> str:
-        noun = {"labels": "label", "annotations": "annotation"}.get(str(path[-2]) if len(path) > 1 else "", "field")
-        return template.format(
-            noun=noun, key=path[-1] if path else "", value=_show(instance), title=self.title,
-            found=self._found(path, instance), quoted=self._quoted(path, instance),
-        )
+    def _fill(self, template: str, path: Path, instance: Any) -> str | None:
+        """``x-message`` filled in; None when it names fields we do not have (a user's schema)."""
+        parent = str(path[-2]) if len(path) > 1 else ""
+        noun = {"labels": "label", "annotations": "annotation"}.get(parent, "field")
+        try:
+            return template.format(
+                noun=noun, key=path[-1] if path else "", value=_show(instance), title=self.title,
+                found=self._found(path, instance), quoted=self._quoted(path, instance),
+            )
+        except (KeyError, IndexError, ValueError):
+            return None
 
     def _where(self, path: Path) -> str:
         return json_path(path) or "the object"

@@ -241,3 +241,18 @@ def test_inject_validate_reports_a_removed_api_version(wi: Run, tmp_path: Path) 
     assert proc.stdout == b""
     assert (f"{source}:12:13: error: Deployment shop/api: extensions/v1beta1 Deployment was "
             "removed in Kubernetes 1.16: use apiVersion: apps/v1") in proc.stderr.decode()
+
+
+def test_user_schema_keywords_of_ours_cannot_break_the_report(tmp_path: Path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "widget_v1.json").write_text(json.dumps({"properties": {"spec": {
+        "properties": {"size": {"type": "integer", "x-severity": "fatal",
+                                "x-message": "size {oops} is bad"}}}}}))
+    (tmp_path / "w.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n"
+                                     "  name: w\nspec:\n  size: big\n")
+    code, findings = validate_json("--schema-dir", tmp_path / "schemas", tmp_path / "w.yaml")
+    assert code == 1
+    assert [(f["line"], f["column"], f["severity"], f["rule"], f["message"]) for f in findings] == [
+        (6, 9, "error", "crd-schema",
+         'Widget default/w: spec.size is a string ("big"), but Kubernetes expects an integer'),
+    ]
