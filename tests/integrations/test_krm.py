@@ -256,3 +256,18 @@ def test_kpt_runs_it_as_an_exec_function(tmp_path: Path) -> None:
         result.stderr.decode())
     deployment = documents((package / "workload.yaml").read_text())[1]
     assert env_of(deployment)["AZURE_TENANT_ID"] == TENANT
+
+
+@pytest.mark.skipif(not os.access(KPT, os.X_OK), reason="kpt is not installed")
+def test_kpt_key_value_arguments_become_a_config_map(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    shutil.copy(ROOT / "examples" / "kustomize" / "base" / "workload.yaml", package)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "HOME": str(tmp_path)}
+    result = subprocess.run([KPT, "fn", "eval", str(package), "--exec", "wi-transform krm", "--",
+                             f"tenantId={TENANT}", "cloud=AzureChinaCloud"],
+                            capture_output=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    deployment = documents((package / "workload.yaml").read_text())[1]
+    assert env_of(deployment)["AZURE_AUTHORITY_HOST"] == "https://login.chinacloudapi.cn/"
