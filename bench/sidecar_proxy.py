@@ -49,7 +49,8 @@ TENANT = "0e3f6f0c-0000-4000-8000-0000000bench"
 TOKEN_QUERY = "/metadata/identity/oauth2/token?" + urlencode(
     {"api-version": "2018-02-01", "resource": "https://vault.azure.net"}
 )
-DURATION = float(os.environ.get("SIDECAR_BENCH_SECONDS", "8"))
+DURATION = float(os.environ.get("SIDECAR_BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("SIDECAR_BENCH_ROUNDS", "7"))
 CONNECTIONS = 50
 
 
@@ -273,7 +274,7 @@ def _measured(pid: int, port: int, path: str) -> tuple[Load, float]:
     return load, (_cpu_seconds(pid) - before) / max(1, load.requests) * 1e6
 
 
-def _throughput(peers: Peers, rounds: int = 3) -> dict[str, object]:
+def _throughput(peers: Peers, rounds: int = ROUNDS) -> dict[str, object]:
     port = free_port()
     baseline_cmd = [sys.executable, str(BASELINE), "serve", str(port)]
     proxy_cmd, proxy_port = _proxy(peers)
@@ -296,7 +297,9 @@ def _throughput(peers: Peers, rounds: int = 3) -> dict[str, object]:
         info = _measured(info_pid, info_port, TOKEN_QUERY)
     ratios = [proxy[0].rps / base[0].rps for base, proxy in pairs]
     middle = sorted(range(rounds), key=lambda i: ratios[i])[rounds // 2]
-    (base, base_cpu), (proxy, proxy_cpu) = pairs[middle]
+    (base, _), (proxy, _) = pairs[middle]
+    base_cpu = statistics.median(b[1] for b, _ in pairs)
+    proxy_cpu = statistics.median(p[1] for _, p in pairs)
     return {
         "baseline": base,
         "proxy": proxy,
@@ -309,7 +312,7 @@ def _throughput(peers: Peers, rounds: int = 3) -> dict[str, object]:
     }
 
 
-def _miss_overhead(peers: Peers, samples: int = 200) -> dict[str, float]:
+def _miss_overhead(peers: Peers, samples: int = 400) -> dict[str, float]:
     import requests
 
     session = requests.Session()
@@ -406,7 +409,10 @@ def _report(figures: dict[str, dict[str, object]]) -> int:
         ("RSS after 100k <= 1.15x bare imports", float(r["ratio_100k"]) <= 1.15),  # type: ignore[arg-type]
         ("no RSS growth 100k -> 200k (< 1 MiB)", float(r["growth_100k_to_200k_mib"]) < 1.0),  # type: ignore[arg-type]
     ]
-    print(f"load generator: {base.generator}, {CONNECTIONS} connections, {DURATION:g} s runs")
+    print(
+        f"load generator: {base.generator}, {CONNECTIONS} connections, "
+        f"{ROUNDS} paired rounds of {DURATION:g} s runs"
+    )
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
     print(f"{'':34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, load in (
@@ -424,7 +430,7 @@ def _report(figures: dict[str, dict[str, object]]) -> int:
     )
     print(
         f"server CPU per request: bare {cpu['baseline']:.1f} us, proxy {cpu['proxy']:.1f} us "
-        f"(ratio {t['cpu_ratio']:.2f}), proxy with info logs {cpu['proxy_info']:.1f} us"
+        f"(ratio {t['cpu_ratio']:.2f}; medians), proxy with info logs {cpu['proxy_info']:.1f} us"
     )
     print(
         f"cache miss: Entra alone {m['entra_ms_median']:.2f} ms, through the proxy "
