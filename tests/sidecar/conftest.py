@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from sidecar_harness import (
     OTHER_CLIENT_ID,
     SUBJECT,
     Proxy,
+    ProxyFactory,
     assert_no_secrets,
     proxy_env,
     start_proxy,
@@ -64,9 +65,6 @@ def token_file(pki: Pki, tmp_path: Path) -> Path:
     path = tmp_path / "sa-token"
     path.write_text(pki.service_account_token())
     return path
-
-
-ProxyFactory = Callable[..., Proxy]
 
 
 @pytest.fixture

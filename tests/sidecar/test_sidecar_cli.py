@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ProxyFactory
 from sidecar_fakes import FakeEntra
-from sidecar_harness import WI_PROXY, Proxy, Reply, free_port, proxy_env
+from sidecar_harness import WI_PROXY, Proxy, ProxyFactory, Reply, free_port, proxy_env
 from sidecar_pki import Pki
 
 from sidecar.probe import probe

@@ -6,9 +6,8 @@ import asyncio
 import time
 
 import aiohttp
-from conftest import ProxyFactory
 from sidecar_fakes import FakeEntra
-from sidecar_harness import CLIENT_ID, OTHER_CLIENT_ID, TOKEN_PATH, Proxy, free_port
+from sidecar_harness import CLIENT_ID, OTHER_CLIENT_ID, TOKEN_PATH, Proxy, ProxyFactory, free_port
 
 OUR_ERROR_STATUSES = {400, 405, 500, 502, 503, 504}
 

@@ -7,9 +7,8 @@ import socket
 import time
 from pathlib import Path
 
-from conftest import ProxyFactory
 from sidecar_fakes import FakeEntra, ServerThread, server_ssl
-from sidecar_harness import TOKEN_PATH, Proxy
+from sidecar_harness import TOKEN_PATH, Proxy, ProxyFactory
 from sidecar_pki import Pki
 
 

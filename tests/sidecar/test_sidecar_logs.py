@@ -8,9 +8,8 @@ import json
 import logging
 import time
 
-from conftest import ProxyFactory
 from sidecar_fakes import FakeEntra
-from sidecar_harness import CLIENT_ID, assert_no_secrets
+from sidecar_harness import CLIENT_ID, ProxyFactory, assert_no_secrets
 from sidecar_pki import Pki
 
 from sidecar.logs import configure
