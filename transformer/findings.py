@@ -7,20 +7,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import Location
-from .manifest import Path, Resource
+from .manifest import CLUSTER_SCOPED, Path, Resource
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 # Kinds that live outside namespaces: their findings name no namespace.
-CLUSTER_SCOPED = frozenset({
-    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
-    "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass",
-    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
-    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
-    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration", "VolumeAttachment",
-})
 
 
 @dataclass(frozen=True)
@@ -82,8 +74,6 @@ def on(
 
 def title(resource: Resource, namespace: str) -> str:
     """How messages name an object: ``Deployment shop/web``, ``Namespace shop``."""
-    if resource.kind in CLUSTER_SCOPED:
-        return f"{resource.kind} {resource.name or '<no name>'}"
     return resource.title(namespace)
 
 

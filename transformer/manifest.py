@@ -120,6 +120,17 @@ class Document:
         return self.source.location(node)
 
 
+# Kinds that live outside namespaces: no namespace in their names.
+CLUSTER_SCOPED = frozenset({
+    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
+    "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass",
+    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
+    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration", "VolumeAttachment",
+})
+
+
 @dataclass(eq=False)
 class Resource:
     """One Kubernetes object inside a document, at ``prefix`` (``()`` or ``("items", i)``)."""
@@ -165,7 +176,9 @@ class Resource:
         return self.document.node_at(self.prefix + path)
 
     def title(self, namespace: str) -> str:
-        """``Deployment apps/web``: how reports name an object."""
+        """How reports name an object: ``Deployment apps/web``, ``Namespace apps``."""
+        if self.kind in CLUSTER_SCOPED:
+            return f"{self.kind} {self.name or '<no name>'}"
         ns = self.namespace or namespace
         return f"{self.kind or '<no kind>'} {ns}/{self.name or '<no name>'}"
 
@@ -272,10 +285,15 @@ def _compose(source: Source) -> Iterator[Document]:
             gc.enable()
 
 
+# Template actions where YAML expects a value or a line: not a `{{` inside a quoted string
+# (Prometheus rules and Argo workflows put Go templates in ConfigMap values).
+_HELM = re.compile(r"(?m)^[ \t]*(?:- |[^\s#'\"][^'\"\n]*?:[ \t]+)?\{\{")
+
+
 def _syntax_error(source: Source, e: yaml.MarkedYAMLError) -> InputError:
     mark = e.problem_mark or e.context_mark
     where = Location(source.name, mark.line + 1, mark.column + 1) if mark else Location(source.name)
-    if "{{" in source.text:
+    if _HELM.search(source.text):
         return InputError(
             "this is a Helm template, not a manifest: render it first, or use "
             "`wi-transform post-render` as Helm's --post-renderer",

@@ -537,3 +537,15 @@ def test_usage_errors_exit_2(wi: Run) -> None:
 def test_missing_file_is_bad_input(wi: Run, tmp_path: Path) -> None:
     r = wi("inject", tmp_path / "nope.yaml")
     assert r.returncode == 3 and "no such file" in r.stderr.decode()
+
+
+def test_quoted_go_templates_do_not_hide_a_real_syntax_error(wi: Run) -> None:
+    text = "kind: ConfigMap\ndata:\n  rule: 'summary: {{ $labels.x }}'\n  bad: [unclosed\n"
+    r = wi("inject", input=text)
+    assert r.returncode == 3
+    assert "invalid YAML" in r.stderr.decode() and "Helm" not in r.stderr.decode()
+
+
+def test_cluster_scoped_objects_are_named_without_a_namespace(wi: Run) -> None:
+    r = ok(wi("inject", input="apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n"))
+    assert r.stderr.decode() == "Namespace apps: skipped\n"
