@@ -8,7 +8,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,10 +22,10 @@ from .imds import (
     Token,
     TokenFailure,
     TokenRequest,
-    bad_request,
     failure_reply,
     is_token_path,
     parse_token_request,
+    refuse_forwarded,
     token_reply,
 )
 from .settings import Settings
@@ -59,48 +59,43 @@ _REPLIES: web.AppKey[_Replies] = web.AppKey("replies", dict)
 _MAX_REPLIES = 1024
 
 
-def create_app(settings: Settings, *, source: TokenSource | None = None) -> web.Application:
-    """The application; `source` replaces the msal-backed token source (tests, benchmarks)."""
+def create_app(settings: Settings) -> web.Application:
+    """The proxy; its token source, thread pool and HTTP session live in its cleanup_ctx."""
     app = web.Application()
     app[_SETTINGS] = settings
-    app.cleanup_ctx.append(_resources(source))
+    app.cleanup_ctx.append(_resources)
     app.router.add_route("*", "/{path:.*}", _dispatch)
     return app
 
 
-def _resources(
-    source: TokenSource | None,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def resources(app: web.Application) -> AsyncIterator[None]:
-        settings = app[_SETTINGS]
-        tokens = source or TokenSource(
-            authority=settings.authority,
-            token_file=settings.token_file,
-            timeout=settings.entra_timeout,
-        )
-        # msal blocks; its exchanges run here, never on the event loop.
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[_SETTINGS]
+    tokens = TokenSource(
+        authority=settings.authority,
+        token_file=settings.token_file,
+        timeout=settings.entra_timeout,
+    )
+    # msal blocks; its exchanges run here, never on the event loop.
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
 
-        async def fetch(client_id: str, scope: str) -> Token:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(pool, tokens.acquire, client_id, scope)
+    async def fetch(client_id: str, scope: str) -> Token:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, tokens.acquire, client_id, scope)
 
-        app[_CACHE] = TokenCache(fetch)
-        app[_REPLIES] = {}
-        app[_SESSION] = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
-            auto_decompress=False,
-            trust_env=False,
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-        )
-        try:
-            yield
-        finally:
-            await app[_SESSION].close()
-            pool.shutdown(wait=False, cancel_futures=True)
-            tokens.close()
-
-    return resources
+    app[_CACHE] = TokenCache(fetch)
+    app[_REPLIES] = {}
+    app[_SESSION] = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
+        auto_decompress=False,
+        trust_env=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+    )
+    try:
+        yield
+    finally:
+        await app[_SESSION].close()
+        pool.shutdown(wait=False, cancel_futures=True)
+        tokens.close()
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
@@ -165,10 +160,7 @@ def _reply_body(replies: _Replies, token: Token, wanted: TokenRequest, now: floa
 
 
 async def _forward(request: web.Request) -> web.StreamResponse:
-    if "X-Forwarded-For" in request.headers:
-        raise bad_request(
-            "Requests carrying X-Forwarded-For are refused; call the endpoint directly"
-        )
+    refuse_forwarded(request.headers)
     settings = request.app[_SETTINGS]
     headers = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP

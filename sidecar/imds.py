@@ -79,6 +79,14 @@ def bad_request(description: str) -> ImdsError:
     return ImdsError(400, "invalid_request", description)
 
 
+def refuse_forwarded(headers: Mapping[str, str]) -> None:
+    """IMDS refuses requests that came through a proxy; so do we, on every path."""
+    if "X-Forwarded-For" in headers:
+        raise bad_request(
+            "Requests carrying X-Forwarded-For are refused; call the endpoint directly"
+        )
+
+
 def parse_token_request(
     method: str,
     headers: Mapping[str, str],
