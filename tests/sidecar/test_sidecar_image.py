@@ -153,9 +153,9 @@ def test_image_steps_build_a_working_proxy(build_dir: Path, entra: FakeEntra, pk
     (tools / "python").symlink_to(base_python)
     (tools / "pip").write_text(f'#!/bin/sh\nexec "{base_python}" -m pip "$@"\n')
     (tools / "pip").chmod(0o755)
-    env = {
+    env = {  # pip keeps this machine's index, certificate and proxy settings
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "PYTHON"))},
         "PATH": f"{tools}:/usr/bin:/bin",
-        "HOME": os.environ.get("HOME", "/root"),
         "WHEELS": str(build_dir / "wheels"),
         "VENV": str(build_dir / "venv"),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
