@@ -1,4 +1,4 @@
-"""docs/federated.md shows what the command really prints for the walkthrough's quick-start."""
+"""The README shows what the command really prints for the walkthrough's quick-start."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import shlex
 
 from .conftest import QUICK_START, ROOT, wi
 
-DOC = ROOT / "docs" / "federated.md"
+DOC = ROOT / "README.md"
 ISSUER = ("https://eastus.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/"
           "0c6a1b5e-0000-4000-8000-000000000001/")
 

@@ -115,7 +115,7 @@ def test_try_repo_runs_every_hook_over_all_files(hook_repo: Path, project: Path,
 
 
 def test_config_from_the_docs(hook_repo: Path, project: Path, tmp_path: Path) -> None:
-    """The .pre-commit-config.yaml of docs/integrations.md, with args: [--service-accounts, k8s/]:
+    """The .pre-commit-config.yaml of the README, with args: [--service-accounts, k8s/]:
     a commit that touches only the Deployment still finds its ServiceAccount; the second run
     passes; validate reports every problem at its line."""
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
