@@ -17,16 +17,13 @@ from pathlib import Path
 
 import yaml
 
-from transformer import textpatch
+from tests.corpus import accounts_for, labelled
 from transformer.commands.inject import inject_sources
-from transformer.edits import AddKey, Edit
 from transformer.manifest import parse
 from transformer.options import InjectOptions, InjectSettings
-from transformer.workloads import template_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
-USE = "azure.workload.identity/use"
 TARGET_BYTES = 5_000_000
 
 
@@ -38,55 +35,6 @@ def corpus_stream() -> str:
         text = path.read_text()
         texts.append(text if text.endswith("\n") else text + "\n")
     return "---\n".join(texts)
-
-
-def labelled(text: str, every: int) -> str:
-    """Label every ``every``-th pod template for injection."""
-    source = parse("bench.yaml", text.encode())
-    edits: dict[int, list[Edit]] = {}
-    n = 0
-    for document in source.documents:
-        for resource in document.resources():
-            path = template_path(resource.group, resource.kind)
-            if path is None:
-                continue
-            n += 1
-            if n % every:
-                continue
-            node = resource.data
-            for step in path:
-                node = node.get(step, {}) if isinstance(node, dict) else {}
-            meta = node.get("metadata") if isinstance(node, dict) else None
-            where = resource.prefix + path
-            if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
-                edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
-            elif isinstance(meta, dict):
-                edit = AddKey(where + ("metadata",), "labels", {USE: "true"})
-            else:
-                edit = AddKey(where, "metadata", {"labels": {USE: "true"}})
-            edits.setdefault(document.index, []).append(edit)
-    return textpatch.apply(source, edits)
-
-
-def accounts(text: str) -> str:
-    seen = set()
-    docs = []
-    for document in parse("a.yaml", text.encode()).documents:
-        for resource in document.resources():
-            path = template_path(resource.group, resource.kind)
-            if path is None:
-                continue
-            node = resource.data
-            for step in path:
-                node = node.get(step, {})
-            name = (node.get("spec") or {}).get("serviceAccountName") or "default"
-            key = (resource.namespace or "default", name)
-            if key not in seen:
-                seen.add(key)
-                docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
-                    "name": key[1], "namespace": key[0],
-                    "annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000001"}}})
-    return yaml.safe_dump_all(docs)
 
 
 def best_of(fn: Callable[[], object], runs: int = 3) -> float:
@@ -119,11 +67,11 @@ def ours(data: bytes, sa: bytes) -> bytes:
 
 def throughput(share: int) -> None:
     base = corpus_stream()
-    one = labelled(base, share)
+    one = labelled(base, every=share)
     copies = TARGET_BYTES // len(one.encode()) + 1
     text = "---\n".join([one] * copies)
     data = text.encode()
-    sa = accounts(text).encode()
+    sa = accounts_for(text).encode()
     out = ours(data, sa)
     triggered = out.count(b"wi-transform.azure.workload.identity/injected")
     mb = len(data) / 1e6

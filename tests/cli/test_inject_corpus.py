@@ -10,12 +10,9 @@ import yaml
 
 from tests import oracle
 from tests.conftest import CORPUS, TENANT, Run
-from transformer import textpatch
-from transformer.edits import AddKey, Edit
+from tests.corpus import accounts_for, labelled, located
 from transformer.manifest import Source, parse
-from transformer.workloads import template_path
 
-USE = "azure.workload.identity/use"
 FILES = sorted(p for p in CORPUS.rglob("*.yaml") if "as-published" not in p.name)
 WORKLOAD_FILES = [p for p in FILES if "quick-start" not in p.name]
 
@@ -25,47 +22,7 @@ def _id(path: Path) -> str:
 
 
 def _templates(source: Source) -> list[tuple[int, tuple[Any, ...], dict[str, Any]]]:
-    return [(i, w, t) for i, w, t, _ in _located(source)]
-
-
-def _located(source: Source) -> list[tuple[int, tuple[Any, ...], dict[str, Any], str]]:
-    found = []
-    for document in source.documents:
-        for resource in document.resources():
-            path = template_path(resource.group, resource.kind)
-            node: Any = resource.data
-            for step in path or ():
-                node = node.get(step) if isinstance(node, dict) else None
-            if path is not None and isinstance(node, dict):
-                found.append((document.index, resource.prefix + path, node, resource.namespace or "default"))
-    return found
-
-
-def labelled(path: Path) -> str:
-    """The file with every pod template labelled for injection (our own edits, tested apart)."""
-    source = parse(path.name, path.read_bytes())
-    edits: dict[int, list[Edit]] = {}
-    for index, where, template in _templates(source):
-        meta = template.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
-            edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
-        elif isinstance(meta, dict):
-            edit = AddKey(where + ("metadata",), "labels", {USE: "true"})
-        else:
-            edit = AddKey(where, "metadata", {"labels": {USE: "true"}})
-        edits.setdefault(index, []).append(edit)
-    return textpatch.apply(source, edits)
-
-
-def accounts_for(text: str, name: str) -> str:
-    """ServiceAccounts with a client id for every account the workloads use."""
-    docs = []
-    for _, _, template, namespace in _located(parse(name, text.encode())):
-        account = (template.get("spec") or {}).get("serviceAccountName") or "default"
-        docs.append({"apiVersion": "v1", "kind": "ServiceAccount",
-                     "metadata": {"name": account, "namespace": namespace, "annotations": {
-                         "azure.workload.identity/client-id": "00000000-0000-0000-0000-00000000000c"}}})
-    return yaml.safe_dump_all(docs)
+    return [(i, w, t) for i, w, t, _ in located(source)]
 
 
 @pytest.mark.parametrize("path", FILES, ids=_id)
@@ -96,7 +53,7 @@ def test_the_published_walkthrough_does_not_parse(wi: Run) -> None:
 def test_triggered_corpus_is_injected_by_the_rules_and_idempotent(
     wi: Run, path: Path, tmp_path: Path
 ) -> None:
-    text = labelled(path)
+    text = labelled(path.read_text(), path.name)
     target = tmp_path / path.name
     target.write_text(text)
     accounts = tmp_path / "accounts.yaml"

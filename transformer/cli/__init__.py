@@ -57,6 +57,22 @@ def output_mode(in_place: bool, check: bool, paths: Sequence[str]) -> Any:
     return "in-place" if in_place else "check" if check else "stdout"
 
 
+def emit(mode: str, result: Any, write: Callable[[], None], report: str,
+         report_file: str | None) -> None:
+    """A rewriting command's output: the stream, a diff, or the files; then its report."""
+    if mode == "stdout":
+        sys.stdout.buffer.write(result.stream())
+        sys.stdout.flush()
+    elif mode == "check":
+        sys.stdout.write(result.diff())
+    else:
+        write()
+    sys.stderr.write(report)
+    if report_file:
+        with open(report_file, "w", encoding="utf-8") as f:
+            f.write(report)
+
+
 def settings_from(flags: dict[str, Any]) -> Any:
     from ..clouds import cloud
     from ..options import UPSTREAM_PROXY_IMAGE, UPSTREAM_PROXY_INIT_IMAGE, InjectSettings

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from ..errors import EXIT_CHANGED, EXIT_OK
-from . import cli, inject_flags, output_mode, settings_from
+from . import cli, emit, inject_flags, output_mode, settings_from
 
 
 @cli.command()
@@ -49,20 +48,9 @@ def _finish_inject(options: Any, result: Any) -> int:
     from ..commands import inject as command
     from ..report import inject_report
 
-    changed = bool(result.changed)
-    if options.mode == "stdout":
-        sys.stdout.buffer.write(result.stream())
-        sys.stdout.flush()
-    elif options.mode == "check":
-        sys.stdout.write(result.diff())
-    else:
-        command.write(result)
-    text = inject_report(result.entries)
-    sys.stderr.write(text)
-    if options.report_file:
-        with open(options.report_file, "w", encoding="utf-8") as f:
-            f.write(text)
-    if options.mode in ("check", "in-place") and changed:
+    emit(options.mode, result, lambda: command.write(result), inject_report(result.entries),
+         options.report_file)
+    if options.mode in ("check", "in-place") and result.changed:
         return EXIT_CHANGED
     return EXIT_OK
 

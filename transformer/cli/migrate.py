@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from ..errors import EXIT_CHANGED, EXIT_OK
 from ..options import FEDERATED_FORMATS, TOKEN_EXCHANGE_AUDIENCE
-from . import cli, inject_flags, output_mode, settings_from
+from . import cli, emit, inject_flags, output_mode, settings_from
 
 # Graph writes to app registrations; an AzureIdentity of type 0 is a managed identity.
 MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
@@ -77,17 +76,8 @@ def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
     )
     result = command.run(options)
     if options.mode == "stdout":
-        command.write(result, manifests=False)
-        sys.stdout.buffer.write(result.stream())
-        sys.stdout.flush()
-    elif options.mode == "check":
-        sys.stdout.write(result.diff())
-    else:
-        command.write(result)
-    text = command.report(result, options.report_format)
-    sys.stderr.write(text)
-    if report_file:
-        with open(report_file, "w", encoding="utf-8") as f:
-            f.write(text)
+        command.write(result, manifests=False)  # the credentials file, when asked for
+    emit(options.mode, result, lambda: command.write(result),
+         command.report(result, options.report_format), report_file)
     changed = result.anything_changed
     return EXIT_CHANGED if options.mode != "stdout" and changed else EXIT_OK

@@ -1,0 +1,64 @@
+"""Support for tests and benchmarks over the shared corpus: label pod templates for injection
+(with our own edits, which are tested apart) and make ServiceAccounts for what they use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from transformer import textpatch
+from transformer.edits import AddKey, Edit
+from transformer.manifest import Source, parse
+from transformer.workloads import template_path
+
+USE = "azure.workload.identity/use"
+CLIENT = "00000000-0000-0000-0000-00000000000c"
+
+
+def located(source: Source) -> list[tuple[int, tuple[Any, ...], dict[str, Any], str]]:
+    """(document index, path, pod template, namespace) for every pod template."""
+    found = []
+    for document in source.documents:
+        for resource in document.resources():
+            path = template_path(resource.group, resource.kind)
+            node: Any = resource.data
+            for step in path or ():
+                node = node.get(step) if isinstance(node, dict) else None
+            if path is not None and isinstance(node, dict):
+                found.append((document.index, resource.prefix + path, node,
+                              resource.namespace or "default"))
+    return found
+
+
+def labelled(text: str, name: str = "corpus.yaml", every: int = 1) -> str:
+    """The stream with every ``every``-th pod template labelled for injection."""
+    source = parse(name, text.encode())
+    edits: dict[int, list[Edit]] = {}
+    for n, (index, where, template, _) in enumerate(located(source), start=1):
+        if n % every:
+            continue
+        meta = template.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+            edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
+        elif isinstance(meta, dict):
+            edit = AddKey(where + ("metadata",), "labels", {USE: "true"})
+        else:
+            edit = AddKey(where, "metadata", {"labels": {USE: "true"}})
+        edits.setdefault(index, []).append(edit)
+    return textpatch.apply(source, edits)
+
+
+def accounts_for(text: str, name: str = "corpus.yaml") -> str:
+    """ServiceAccounts with a client id for every account the pod templates use."""
+    seen: set[tuple[str, str]] = set()
+    docs = []
+    for _, _, template, namespace in located(parse(name, text.encode())):
+        key = (namespace, (template.get("spec") or {}).get("serviceAccountName") or "default")
+        if key in seen:
+            continue
+        seen.add(key)
+        docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
+            "name": key[1], "namespace": key[0],
+            "annotations": {"azure.workload.identity/client-id": CLIENT}}})
+    return yaml.safe_dump_all(docs)
