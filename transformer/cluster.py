@@ -18,7 +18,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from . import inject, inputs
+from . import inject, inputs, wi
 from .accounts import Accounts
 from .errors import InputError, InputErrors, Location, WiTransformError
 from .manifest import Resource, Source, parse
@@ -201,7 +201,7 @@ def _tenant_needed(sources: list[Source], accounts: Accounts, default_namespace:
         namespace = resource.namespace or default_namespace
         account = accounts.get(namespace, inject.service_account_name(template))
         data = account.data if account is not None else None
-        if inject.is_triggered(template, data) and not _annotation(account, inject.TENANT_ID):
+        if inject.is_triggered(template, data) and not _annotation(account, wi.TENANT_ID):
             return True
     return False
 

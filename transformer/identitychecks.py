@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import inject
+from . import inject, wi
 from .accounts import Accounts
 from .findings import Finding, on, title
 from .manifest import Path, Resource
@@ -54,7 +54,7 @@ def workload(resource: Resource, namespace: str) -> Workload | None:
 
 def skip_containers(pod: Workload) -> list[Finding]:
     """``skip-containers`` must name containers of the pod (or the proxy we inject)."""
-    value = pod.annotations.get(inject.SKIP_CONTAINERS)
+    value = pod.annotations.get(wi.SKIP_CONTAINERS)
     if not isinstance(value, str):
         return []
     spec = as_map(pod.template.get("spec"))
@@ -62,12 +62,12 @@ def skip_containers(pod: Workload) -> list[Finding]:
         str(c["name"]) for f in ("initContainers", "containers") for c in as_list(spec.get(f))
         if isinstance(c, dict) and isinstance(c.get("name"), str)
     ]
-    allowed = set(present) | {inject.PROXY, inject.PROXY_INIT}
+    allowed = set(present) | {wi.PROXY, wi.PROXY_INIT}
     missing = [n.strip() for n in value.split(";") if n.strip() and n.strip() not in allowed]
     return [
         pod.finding(
-            ("metadata", "annotations", inject.SKIP_CONTAINERS), "error", "wi-skip-containers",
-            f"annotation {inject.SKIP_CONTAINERS} of {pod.title} names container {name!r}, "
+            ("metadata", "annotations", wi.SKIP_CONTAINERS), "error", "wi-skip-containers",
+            f"annotation {wi.SKIP_CONTAINERS} of {pod.title} names container {name!r}, "
             f"which it does not have (containers: {', '.join(present) or 'none'}): "
             "fix the name or remove it from the list",
         )
@@ -100,7 +100,7 @@ def _account(pod: Workload, accounts: Accounts) -> list[Finding]:
         return []
     where: Path = (
         ("spec", "serviceAccountName") if "serviceAccountName" in as_map(pod.template.get("spec"))
-        else ("metadata", "labels", inject.USE)
+        else ("metadata", "labels", wi.USE)
     )
     if account is None:
         return [pod.finding(
@@ -109,13 +109,13 @@ def _account(pod: Workload, accounts: Accounts) -> list[Finding]:
             "the inputs, so its client-id cannot be checked: add its manifest to the inputs or "
             "point --service-accounts at the file or directory that has it",
         )]
-    client_id = annotations_of(account.data).get(inject.CLIENT_ID)
+    client_id = annotations_of(account.data).get(wi.CLIENT_ID)
     if client_id is not None:
         return []
     return [pod.finding(
         where, "error", "wi-account-client-id",
         f"{pod.title} uses ServiceAccount {pod.namespace}/{pod.account} ({account.location()}), "
-        f"which has no {inject.CLIENT_ID} annotation, so AZURE_CLIENT_ID would not be set: "
+        f"which has no {wi.CLIENT_ID} annotation, so AZURE_CLIENT_ID would not be set: "
         "annotate the ServiceAccount with the client ID of its managed identity",
     )]
 
@@ -129,7 +129,7 @@ def _proxy(
     if as_map(pod.template.get("spec")).get("hostNetwork") is True:
         findings.append(pod.finding(
             ("spec", "hostNetwork"), "error", "wi-proxy-host-network",
-            f"{pod.title} asks for the proxy sidecar ({inject.INJECT_PROXY}) and has "
+            f"{pod.title} asks for the proxy sidecar ({wi.INJECT_PROXY}) and has "
             "hostNetwork: true: the proxy's iptables rules would redirect the metadata traffic "
             "of the whole node: remove one of them",
         ))
@@ -137,12 +137,12 @@ def _proxy(
     level, guarded = enforced.get(pod.namespace, ("", None))
     if guarded is not None and inject.is_triggered(pod.template, account.data if account else None):
         findings.append(pod.finding(
-            ("metadata", "annotations", inject.INJECT_PROXY), "error", "wi-proxy-pod-security",
+            ("metadata", "annotations", wi.INJECT_PROXY), "error", "wi-proxy-pod-security",
             f"{pod.title} gets the proxy sidecar, but Namespace {pod.namespace} enforces Pod "
             f"Security {level!r} ({guarded.location(('metadata', 'labels', PSA_ENFORCE))}): "
-            f"the injected init container {inject.PROXY_INIT} needs NET_ADMIN and runs "
+            f"the injected init container {wi.PROXY_INIT} needs NET_ADMIN and runs "
             f"privileged, which {level!r} forbids, so admission will reject the pod: run it in "
-            f"a namespace labelled {PSA_ENFORCE}: privileged, or drop {inject.INJECT_PROXY} and "
+            f"a namespace labelled {PSA_ENFORCE}: privileged, or drop {wi.INJECT_PROXY} and "
             "use an Azure Identity SDK that reads AZURE_FEDERATED_TOKEN_FILE",
         ))
     return findings
@@ -155,13 +155,13 @@ def _unused(
     for resource in items:
         if resource.kind != "ServiceAccount" or resource.group != "" or not resource.name:
             continue
-        if labels_of(resource.data).get(inject.USE) != "true":
+        if labels_of(resource.data).get(wi.USE) != "true":
             continue
         if accounts.key(resource) in used:
             continue
         findings.append(on(
-            resource, ("metadata", "labels", inject.USE), "info", "wi-account-unused",
-            f"{title(resource, namespace)} has the {inject.USE} label, but no workload in the "
+            resource, ("metadata", "labels", wi.USE), "info", "wi-account-unused",
+            f"{title(resource, namespace)} has the {wi.USE} label, but no workload in the "
             "inputs runs as it (spec.serviceAccountName): nothing uses its identity here",
             namespace=namespace,
         ))

@@ -21,10 +21,10 @@ from .edits import Edit
 from .errors import InputError, Location
 from .federated import Subject
 from .federated_identity import client_id_problem, parse_resource_id
-from .inject import CLIENT_ID, INJECT_PROXY, TENANT_ID, USE
 from .manifest import Document, Path, Resource
 from .objects import annotations_of, as_map, dig
 from .options import MigrateOptions
+from .wi import CLIENT_ID, INJECT_PROXY, TENANT_ID, USE
 from .workloads import template_path
 
 LABEL = "aadpodidbinding"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import inject, inputs
+from .. import inputs, wi
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location
 from ..federated import Subject, Warn, render
@@ -27,7 +27,7 @@ def run(options: FederatedOptions, *, warn: Warn | None = None) -> str:
         options = replace(options, identities=options.identities + tuple(pairs))
     if not subjects and not errors:
         errors.append(InputError(
-            f"no ServiceAccount in the inputs has the {inject.CLIENT_ID} annotation: add it "
+            f"no ServiceAccount in the inputs has the {wi.CLIENT_ID} annotation: add it "
             "(the identity's client id) to the ServiceAccounts that should be trusted"))
     try:
         text = render(subjects, options, warn=warn)
@@ -44,18 +44,18 @@ def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
     errors: list[InputError] = []
     for account in accounts:
         annotations = account.metadata.get("annotations")
-        if not isinstance(annotations, dict) or inject.CLIENT_ID not in annotations:
+        if not isinstance(annotations, dict) or wi.CLIENT_ID not in annotations:
             continue
         namespace, name = accounts.key(account)
         title = account.title(accounts.default_namespace)
-        found = list(non_strings(account, ("metadata",), prefix=inject.CLIENT_ID, title=title))
-        problem = None if found else client_id_problem(annotations[inject.CLIENT_ID])
+        found = list(non_strings(account, ("metadata",), prefix=wi.CLIENT_ID, title=title))
+        problem = None if found else client_id_problem(annotations[wi.CLIENT_ID])
         if problem:
-            where = account.location(("metadata", "annotations", inject.CLIENT_ID))
-            found.append(InputError(f"{title}: {inject.CLIENT_ID}: {problem}", where))
+            where = account.location(("metadata", "annotations", wi.CLIENT_ID))
+            found.append(InputError(f"{title}: {wi.CLIENT_ID}: {problem}", where))
         errors += found
         if not found:
-            subjects.append(Subject(namespace, name, annotations[inject.CLIENT_ID]))
+            subjects.append(Subject(namespace, name, annotations[wi.CLIENT_ID]))
     return subjects, errors
 
 

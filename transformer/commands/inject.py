@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .. import edits as ed
-from .. import files, inject, inputs, textpatch
+from .. import files, inject, inputs, textpatch, wi
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors
 from ..manifest import Resource, Source, check_syntax
@@ -154,19 +154,19 @@ class _Injector:
     def resource(self, resource: Resource) -> tuple[Entry, list[ed.Edit]]:
         title = resource.title(self.options.namespace)
         if resource.kind == "ServiceAccount":
-            self.errors += non_strings(resource, ("metadata",), prefix=inject.PREFIX, title=title)
+            self.errors += non_strings(resource, ("metadata",), prefix=wi.PREFIX, title=title)
         path = template_path(resource.group, resource.kind)
         template = dig(resource.data, path) if path is not None else None
         if path is None or not isinstance(template, dict):
             return Entry(title, "skipped"), []
-        found = list(non_strings(resource, path + ("metadata",), prefix=inject.PREFIX, title=title))
+        found = list(non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title))
         self.errors += found
         namespace = resource.namespace or self.options.namespace
         account_name = inject.service_account_name(template)
         account = self.accounts.get(namespace, account_name)
         account_data = account.data if account is not None else None
         if found or not inject.is_triggered(template, account_data):
-            return Entry(title, "skipped", "not labelled " + inject.USE), []
+            return Entry(title, "skipped", "not labelled " + wi.USE), []
         if account is None:
             self.errors.append(
                 InputError(

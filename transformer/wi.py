@@ -1,0 +1,24 @@
+"""The names Azure Workload Identity defines: labels, annotations, the token layout, the proxy.
+
+Values follow upstream (pkg/webhook/consts.go), with the v1.0-v1.5 token layout the project chose.
+"""
+
+PREFIX = "azure.workload.identity/"
+USE = PREFIX + "use"
+CLIENT_ID = PREFIX + "client-id"
+TENANT_ID = PREFIX + "tenant-id"
+TOKEN_EXPIRATION = PREFIX + "service-account-token-expiration"
+SKIP_CONTAINERS = PREFIX + "skip-containers"
+INJECT_PROXY = PREFIX + "inject-proxy-sidecar"
+PROXY_PORT = PREFIX + "proxy-sidecar-port"
+MARKER = "wi-transform." + PREFIX + "injected"
+
+AUDIENCE = "api://AzureADTokenExchange"
+TOKEN_VOLUME = "azure-identity-token"
+TOKEN_PATH = "azure-identity-token"
+TOKEN_MOUNT_PATH = "/var/run/secrets/azure/tokens"
+TOKEN_FILE = f"{TOKEN_MOUNT_PATH}/{TOKEN_PATH}"
+PROXY_INIT = "azwi-proxy-init"
+PROXY = "azwi-proxy"
+PROXY_UID = 1501  # the one UID the proxy-init iptables rules exempt
+DEFAULT_PORT = 8000
