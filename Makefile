@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench image clean
+.PHONY: demo test lint bench image clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/wi-transform inject --tenant-id 72f988bf-86f1-41af-91ab-2d7cd011db47 examples/quick-start.yaml
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check transformer sidecar bench action
+	$(BIN)/mypy transformer sidecar
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
