@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 from .errors import InputError, Location
 
@@ -14,47 +13,47 @@ STDIN = "-"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def expand(paths: Iterable[str]) -> list[tuple[str, Path | None]]:
+def expand(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, str | None]]:
     """(display name, file) for every input; directories give their manifests, sorted.
 
-    No paths means standard input, as ``-`` does.
+    No paths means standard input, as ``-`` does. Plain strings, not pathlib: its import
+    alone is a tenth of a cold start.
     """
-    out: list[tuple[str, Path | None]] = []
-    for raw in list(paths) or [STDIN]:
+    out: list[tuple[str, str | None]] = []
+    for raw in [os.fspath(p) for p in paths] or [STDIN]:
         if raw == STDIN:
             out.append(("<stdin>", None))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            out += [(str(f), f) for f in _walk(path)]
-        elif path.exists():
-            out.append((raw, path))
+        elif os.path.isdir(raw):
+            out += [(f, f) for f in _walk(raw)]
+        elif os.path.exists(raw):
+            out.append((raw, raw))
         else:
             raise InputError("no such file or directory: check the path", Location(raw))
     return out
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
+def _walk(root: str) -> list[str]:
+    found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found += [Path(dirpath, f) for f in sorted(filenames) if f.endswith(MANIFEST_SUFFIXES)]
+        found += [os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(MANIFEST_SUFFIXES)]
     return found
 
 
-def read(name: str, file: Path | None) -> bytes:
+def read(name: str, file: str | os.PathLike[str] | None) -> bytes:
     if file is None:
         return sys.stdin.buffer.read()
     try:
-        return file.read_bytes()
+        with open(file, "rb") as f:
+            return f.read()
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", Location(name)) from e
 
 
-def write_all(changes: Iterable[tuple[Path, bytes]]) -> None:
+def write_all(changes: Iterable[tuple[str | os.PathLike[str], bytes]]) -> None:
     """Replace each file with its new bytes, keeping modes; nothing is replaced unless every
     new file could first be written in full beside its original."""
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[str, str | os.PathLike[str]]] = []
     try:
         for file, data in changes:
             staged.append((_stage(file, data), file))
@@ -62,12 +61,15 @@ def write_all(changes: Iterable[tuple[Path, bytes]]) -> None:
             os.replace(tmp, file)
     finally:
         for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+            _unlink(tmp)
 
 
-def _stage(file: Path, data: bytes) -> str:
-    mode = file.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
+def _stage(file: str | os.PathLike[str], data: bytes) -> str:
+    import tempfile  # only when writing: keeps it off the cold start of a read-only run
+
+    mode = os.stat(file).st_mode & 0o7777
+    directory, name = os.path.split(os.fspath(file))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory or ".")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -75,6 +77,11 @@ def _stage(file: Path, data: bytes) -> str:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _unlink(tmp)
         raise
     return tmp
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

@@ -11,7 +11,6 @@ import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -61,7 +60,7 @@ class Source:
     """One input: a file or standard input, decoded, with its documents."""
 
     name: str
-    file: FilePath | None
+    file: str | None
     text: str
     bom: bool = False
     newline: str = "\n"
@@ -214,7 +213,7 @@ def _value_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
     return found
 
 
-def parse(name: str, raw: bytes, file: FilePath | None = None) -> Source:
+def parse(name: str, raw: bytes, file: str | None = None) -> Source:
     """Decode and parse one input; a syntax error becomes an InputError at its position."""
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:

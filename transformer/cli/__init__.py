@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,33 @@ from ..errors import EXIT_BUG, EXIT_OK, InputErrors, UsageError, WiTransformErro
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Command name -> the module that defines it. Only the module of the command being run is
+# imported: a cold start pays for one command's flags, not for all of them.
+_COMMANDS = {
+    "inject": "inject",
+    "validate": "validate",
+    "federated-credential": "federated",
+    "migrate": "migrate",
+    "post-render": "postrender",
+    "krm": "krm",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _COMMANDS.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"{__name__}.{module}")  # registers itself on `cli`
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="wi-transform")
 @click.option("--debug", is_flag=True, envvar="WI_TRANSFORM_DEBUG", help="Show tracebacks of internal errors.")
 @click.pass_context
@@ -118,12 +145,3 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "(rerun with --debug for a traceback, and please report it)", err=True)
         return EXIT_BUG
     return int(code or 0)
-
-
-# Each command lives in a module of its own; importing it registers it on the group.
-from . import federated as _federated  # noqa: E402,F401
-from . import inject as _inject  # noqa: E402,F401
-from . import krm as _krm  # noqa: E402,F401
-from . import migrate as _migrate  # noqa: E402,F401
-from . import postrender as _postrender  # noqa: E402,F401
-from . import validate as _validate  # noqa: E402,F401

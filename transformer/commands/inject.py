@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +54,8 @@ class InjectResult:
         return join_stream(self.outputs[0].source, (o.text for o in self.outputs)) if self.outputs else b""
 
     def diff(self) -> str:
+        import difflib  # only --check needs it
+
         chunks: list[str] = []
         for out in self.changed:
             chunks += difflib.unified_diff(

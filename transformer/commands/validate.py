@@ -58,7 +58,7 @@ def run(options: ValidateOptions) -> ValidateResult:
     return result
 
 
-def _load(named: list[tuple[str, FilePath | None]]) -> tuple[list[Source], list[Finding]]:
+def _load(named: list[tuple[str, str | None]]) -> tuple[list[Source], list[Finding]]:
     """Every input parsed; a YAML error is a finding, bytes that are not text are unreadable."""
     sources: list[Source] = []
     findings: list[Finding] = []
