@@ -1,0 +1,54 @@
+"""Workloads whose pod templates carry the ``aadpodidbinding`` label: the ones to migrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .manifest import Path, Resource
+from .migrationplan import Migration
+from .objects import as_map, dig, labels_of
+from .podbindings import Pod
+from .podidentity import LABEL
+from .workloads import template_path
+
+
+@dataclass(eq=False)
+class Workload:
+    resource: Resource
+    path: Path
+    template: dict[str, Any]
+    namespace: str
+    selector: Any
+    migration: Migration
+
+    @property
+    def pod(self) -> Pod:
+        return (self.selector, self.namespace)
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        return labels_of(self.template)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return as_map(self.template.get("spec"))
+
+
+def read_workload(resource: Resource, namespace: str, default_namespace: str) -> Workload | None:
+    """The workload, if ``resource`` has a pod template with the label; ``namespace`` is its own."""
+    path = template_path(resource.group, resource.kind)
+    template = dig(resource.data, path) if path is not None else None
+    if path is None or not isinstance(template, dict):
+        return None
+    labels = labels_of(template)
+    if LABEL not in labels:
+        return None
+    selector = labels[LABEL]
+    migration = Migration(
+        resource.title(default_namespace),
+        resource.location(path + ("metadata", "labels", LABEL)),
+        namespace,
+        selector if isinstance(selector, str) else str(selector),
+    )
+    return Workload(resource, path, template, namespace, selector, migration)
