@@ -6,17 +6,17 @@ import difflib
 import json
 import os
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import documents, federated, files, inputs, migrate, snippets, textpatch
-from .. import edits as ed
+from .. import federated, files, inputs, migrate
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location
-from ..manifest import Document, Resource, Source, parse
-from ..options import FederatedOptions, InjectOptions, MigrateOptions
+from ..manifest import Source
+from ..migrationplan import OTHERS_NOTE, Migration, Plan
+from ..migrationrewrite import reparse, rewrite
+from ..options import FederatedOptions, InjectOptions, InjectSettings, MigrateOptions
 from ..report import inject_report
 from .inject import InjectResult, Rewritten, inject_sources, join_stream
 from .inject import write as write_outputs
@@ -42,7 +42,7 @@ class MigrateResult:
     """The rewritten inputs (with the injection's report when ``--inject``) and the plan."""
 
     files: InjectResult
-    plan: migrate.Plan
+    plan: Plan
     emptied: list[str] = field(default_factory=list)
     script: Script | None = None
 
@@ -74,33 +74,44 @@ class MigrateResult:
 def run(options: MigrateOptions) -> MigrateResult:
     """Migrate every input; InputErrors with every problem when any input fails."""
     sources = inputs.load(options.paths)
+    the_plan = _plan(options, sources)
+    texts = [rewrite(source, the_plan) for source in sources]
+    migrated = [reparse(s, t) for s, t in zip(sources, texts, strict=True)]
+    emptied = [
+        s.name for s, m in zip(sources, migrated, strict=True) if s.documents and _blank(m) and not _blank(s)
+    ]
+    if options.inject is not None:
+        files = _injected(options, options.inject, sources, migrated)
+    else:
+        files = InjectResult([Rewritten(s, t) for s, t in zip(sources, texts, strict=True)])
+    script = _script(options, the_plan) if options.federated_credentials else None
+    return MigrateResult(files, the_plan, emptied, script)
+
+
+def _plan(options: MigrateOptions, sources: list[Source]) -> Plan:
     read_only = Accounts(options.namespace)
     if options.service_accounts:
         read_only.add_from(inputs.resources(inputs.load(options.service_accounts)))
     the_plan = migrate.plan(list(inputs.resources(sources)), options, read_only)
     if the_plan.errors:
         raise InputErrors(the_plan.errors)
-    texts = [rewrite(source, the_plan) for source in sources]
-    migrated = [_reparse(s, t) for s, t in zip(sources, texts, strict=True)]
-    emptied = [
-        s.name for s, m in zip(sources, migrated, strict=True) if s.documents and _blank(m) and not _blank(s)
-    ]
-    files = InjectResult([Rewritten(s, t) for s, t in zip(sources, texts, strict=True)])
-    if options.inject is not None:
-        injected = inject_sources(
-            migrated,
-            InjectOptions(
-                namespace=options.namespace,
-                service_accounts=options.service_accounts,
-                settings=options.inject,
-            ),
-        )
-        files = InjectResult(
-            [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs, strict=True)],
-            injected.entries,
-        )
-    script = _script(options, the_plan) if options.federated_credentials else None
-    return MigrateResult(files, the_plan, emptied, script)
+    return the_plan
+
+
+def _injected(
+    options: MigrateOptions, settings: InjectSettings, sources: list[Source], migrated: list[Source]
+) -> InjectResult:
+    """The migrated sources injected, reported as rewrites of the original ones."""
+    injected = inject_sources(
+        migrated,
+        InjectOptions(
+            namespace=options.namespace, service_accounts=options.service_accounts, settings=settings
+        ),
+    )
+    return InjectResult(
+        [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs, strict=True)],
+        injected.entries,
+    )
 
 
 def write(result: MigrateResult, *, manifests: bool = True) -> None:
@@ -111,7 +122,7 @@ def write(result: MigrateResult, *, manifests: bool = True) -> None:
         write_outputs(result.files)
 
 
-def _script(options: MigrateOptions, plan: migrate.Plan) -> Script:
+def _script(options: MigrateOptions, plan: Plan) -> Script:
     path = Path(str(options.federated_credentials))
     settings = options.federated or FederatedOptions()
     warnings: list[str] = []
@@ -138,59 +149,6 @@ def _write_file(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-# -- rewriting one source ------------------------------------------------------------------------
-
-
-def rewrite(source: Source, plan: migrate.Plan) -> str:
-    """The source's text with the plan's edits, removals and new ServiceAccounts applied."""
-    by_document: dict[int, list[ed.Edit]] = defaultdict(list)
-    for document, edits in plan.edits.items():
-        if document.source is source:
-            by_document[document.index] += edits
-    whole = _removals(source, plan.removed, by_document)
-    added = [a for a in plan.accounts if a.after.document.source is source]
-    text = textpatch.apply(source, dict(by_document)) if by_document else source.text
-    if not whole and not added:
-        return text
-    # Edits never add or drop documents, so the indices still hold in the edited text.
-    edited = _reparse(source, text)
-    style = textpatch.detect_style(source)
-    patches = documents.removal(edited, whole)
-    for n, account in enumerate(added):
-        body = "\n".join(snippets.block_mapping(account.data, 0, style)) + "\n"
-        patches.append(documents.addition(edited, account.after.document.index, body, n))
-    return textpatch.splice(edited.text, patches, source.newline)
-
-
-def _removals(
-    source: Source, removed: list[Resource], by_document: dict[int, list[ed.Edit]]
-) -> list[int]:
-    """Indices of documents to cut whole; items of a List that keeps others become edits."""
-    gone: dict[int, list[Resource]] = defaultdict(list)
-    for resource in removed:
-        if resource.document.source is source:
-            gone[resource.document.index].append(resource)
-    whole: list[int] = []
-    for index, resources in gone.items():
-        document: Document = source.documents[index]
-        if {r.prefix for r in resources} >= {r.prefix for r in document.resources()}:
-            whole.append(index)
-            by_document.pop(index, None)
-        else:
-            by_document[index] += [ed.Delete(r.prefix) for r in resources]
-    return whole
-
-
-def _reparse(source: Source, text: str) -> Source:
-    if text == source.text:
-        return source
-    # What we wrote must read back; if it ever does not, that is our bug, not the input's.
-    try:
-        return parse(source.name, source.encode(text), source.file)
-    except InputError as e:
-        raise AssertionError(f"migrated {source.name} no longer parses: {e}") from e
 
 
 def _blank(source: Source) -> bool:
@@ -235,7 +193,7 @@ def _script_data(script: Script | None) -> dict[str, Any] | None:
     return {"path": str(script.path), "subjects": script.subjects, "warnings": script.warnings}
 
 
-def _migration_data(m: migrate.Migration) -> dict[str, Any]:
+def _migration_data(m: Migration) -> dict[str, Any]:
     account = None
     if m.service_account:
         namespace, _, name = m.service_account.partition("/")
@@ -255,7 +213,7 @@ def _migration_data(m: migrate.Migration) -> dict[str, Any]:
             {"identity": o.identity, "clientId": o.client_id, "binding": o.binding}
             for o in m.others
         ],
-        "note": migrate.OTHERS_NOTE if m.others else None,
+        "note": OTHERS_NOTE if m.others else None,
         "reason": m.reason,
         "warnings": m.warnings,
     }
@@ -264,21 +222,7 @@ def _migration_data(m: migrate.Migration) -> dict[str, Any]:
 def report_text(result: MigrateResult) -> str:
     lines: list[str] = []
     for m in result.plan.migrations:
-        lines.append(f"{m.title}: {m.status}")
-        if m.reason:
-            lines += [f"  reason: {m.reason}", f"  at: {m.location}"]
-        if m.identity:
-            lines.append(f"  identity: {m.identity} (client id {m.client_id})")
-        if m.service_account:
-            lines.append(f"  ServiceAccount: {m.service_account} ({m.account})")
-        lines += [f"  changed: {c}" for c in m.changes]
-        lines += [
-            f"  also bound: {o.identity} (client id {o.client_id}, binding {o.binding})"
-            for o in m.others
-        ]
-        if m.others:
-            lines.append(f"  note: {migrate.OTHERS_NOTE}")
-        lines += [f"  warning: {w}" for w in m.warnings]
+        lines += _migration_lines(m)
     for f in result.plan.findings:
         lines.append(f"{f.title}: {f.message} ({f.location})")
     for r in result.plan.removed:
@@ -290,3 +234,22 @@ def report_text(result: MigrateResult) -> str:
         lines += [f"  warning: {w}" for w in result.script.warnings]
     text = "".join(line + "\n" for line in lines)
     return text + inject_report(result.files.entries)
+
+
+def _migration_lines(m: Migration) -> list[str]:
+    lines = [f"{m.title}: {m.status}"]
+    if m.reason:
+        lines += [f"  reason: {m.reason}", f"  at: {m.location}"]
+    if m.identity:
+        lines.append(f"  identity: {m.identity} (client id {m.client_id})")
+    if m.service_account:
+        lines.append(f"  ServiceAccount: {m.service_account} ({m.account})")
+    lines += [f"  changed: {c}" for c in m.changes]
+    lines += [
+        f"  also bound: {o.identity} (client id {o.client_id}, binding {o.binding})"
+        for o in m.others
+    ]
+    if m.others:
+        lines.append(f"  note: {OTHERS_NOTE}")
+    lines += [f"  warning: {w}" for w in m.warnings]
+    return lines
