@@ -618,3 +618,22 @@ def test_proxy_log_level_is_one_the_upstream_proxy_accepts(batch: Batch, level: 
         if a.startswith("--log-level=")
     }
     assert given and given <= set(UPSTREAM_LOG_LEVELS), given
+
+
+# -- what the API server hands the webhook ----------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the deprecated spec.serviceAccount is ignored: the API server copies it into "
+    "serviceAccountName before the webhook runs; we look up 'default'",
+)
+def test_the_deprecated_service_account_field_names_the_account(batch: Batch) -> None:
+    # Kubernetes' v1 conversion: `if in.ServiceAccountName == "" { out.ServiceAccountName =
+    # in.DeprecatedServiceAccount }`, so upstream's Handle sees the account the pod names.
+    old = pod("p", service_account_name="")
+    old["spec"]["serviceAccount"] = "app-sa"
+    docs = [service_account("app-sa", {CLIENT_ID: "clientID"}), old]
+    run = batch("deprecated serviceAccount", docs, *TENANT)
+    assert run.code == 0, run.stderr
+    assert run.pod_spec("p")["containers"][0]["env"] == azure_env()
