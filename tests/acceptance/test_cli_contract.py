@@ -78,13 +78,16 @@ def test_usage_errors_exit_2_with_nothing_on_stdout(flags: list[str]) -> None:
     assert r.stderr.strip()
 
 
-def test_bad_input_under_check_prints_no_diff(tmp_path: Path) -> None:
+def test_bad_input_prints_no_diff_and_writes_no_report_file(tmp_path: Path) -> None:
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(dump([SA, workload("apps/v1", "Deployment", "web", template())]))
-    bad.write_text(dump([workload("apps/v1", "Deployment", "api", template({INJECT_PROXY: "true", PROXY_PORT: "http"}))]))
-    r = run_cli("inject", *TENANT, "--check", good, bad)
+    broken = template({INJECT_PROXY: "true", PROXY_PORT: "http"})
+    bad.write_text(dump([workload("apps/v1", "Deployment", "api", broken)]))
+    report = tmp_path / "report.txt"
+    r = run_cli("inject", *TENANT, "--check", "--report", report, good, bad)
     assert r.returncode == 3 and r.stdout == b""
     assert f"{bad}:" in r.stderr.decode() and str(good) not in r.stderr.decode()
+    assert not report.exists()
 
 
 @pytest.mark.xfail(strict=True, reason="the not-UTF-8 error names a byte offset, not line:col")
