@@ -25,6 +25,7 @@ from .upstream import (
     TENANT_ID,
     TOKEN_FILE,
     TOKEN_VOLUME,
+    USE,
     Injected,
     Obj,
     azure_env,
@@ -637,3 +638,20 @@ def test_the_deprecated_service_account_field_names_the_account(batch: Batch) ->
     run = batch("deprecated serviceAccount", docs, *TENANT)
     assert run.code == 0, run.stderr
     assert run.pod_spec("p")["containers"][0]["env"] == azure_env()
+
+
+NOT_TRUE = ["True", "TRUE", "yes", "1", ""]
+SELECTOR_DOCS = [
+    service_account("sa", {CLIENT_ID: "clientID"}),
+    *(pod(f"p{i}", use=False, labels={USE: v}) for i, v in enumerate(NOT_TRUE)),
+]
+
+
+@pytest.mark.parametrize("index", range(len(NOT_TRUE)), ids=[repr(v) for v in NOT_TRUE])
+def test_the_object_selector_matches_true_exactly(batch: Batch, index: int) -> None:
+    """The webhook's objectSelector is `azure.workload.identity/use: "true"`: labels match
+    exactly, so other spellings of yes leave the pod alone."""
+    run = batch("object selector", SELECTOR_DOCS, *TENANT)
+    name = f"p{index}"
+    assert run.objects()[("Pod", name)] == SELECTOR_DOCS[1 + index]
+    assert run.report_block(f"Pod ns1/{name}") == [f"Pod ns1/{name}: skipped (not labelled {USE})"]
