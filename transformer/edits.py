@@ -6,24 +6,20 @@ order in which they are listed. ``textpatch`` turns these into changes of the or
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .manifest import Path
 
 
-@dataclass(frozen=True)
-class Insert:
-    """Insert ``value`` into the sequence at ``path`` before item ``index`` (its length: append)."""
+class Insert(NamedTuple):
+    """Insert ``value`` into the sequence at ``path`` before item ``before`` (its length: append)."""
 
     path: Path
-    index: int
+    before: int
     value: Any
 
 
-@dataclass(frozen=True)
-class AddKey:
+class AddKey(NamedTuple):
     """Add ``key: value`` to the end of the mapping at ``path``, which lacks ``key``."""
 
     path: Path
@@ -31,16 +27,14 @@ class AddKey:
     value: Any
 
 
-@dataclass(frozen=True)
-class Replace:
+class Replace(NamedTuple):
     """Replace whatever stands at ``path`` (a mapping value or a sequence item) with ``value``."""
 
     path: Path
     value: Any
 
 
-@dataclass(frozen=True)
-class Delete:
+class Delete(NamedTuple):
     """Remove the sequence item or mapping entry at ``path``."""
 
     path: Path
@@ -51,4 +45,4 @@ Edit = Insert | AddKey | Replace | Delete
 
 def prefixed(prefix: Path, edits: list[Edit]) -> list[Edit]:
     """The same edits with ``prefix`` in front of every path (a resource inside a List)."""
-    return [dataclasses.replace(e, path=prefix + e.path) for e in edits] if prefix else edits
+    return [e._replace(path=prefix + e.path) for e in edits] if prefix else edits

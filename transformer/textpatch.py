@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
 from . import snippets
 from .edits import AddKey, Edit, Insert, Replace
 from .errors import InputError
-from .manifest import Document, Path, Source, key_node_at, node_at
+from .manifest import Document, Path, Source, check_syntax, key_node_at, node_at
 from .snippets import Style
 
 
-@dataclass(frozen=True, order=True)
-class Patch:
+class Patch(NamedTuple):
     """Replace ``text[start:end]`` with ``text``.
 
     Of several insertions at one point, the deeper collection's comes first: a new item of a
@@ -45,8 +44,29 @@ def apply(source: Source, edits_by_document: dict[int, list[Edit]]) -> str:
         patcher = _Patcher(source, document, style, len(patches))
         for edit in edits:
             patcher.add(edit)
+        _check_region(source, index, patcher.patches)
         patches += patcher.patches
     return splice(source.text, patches, source.newline)
+
+
+def _check_region(source: Source, index: int, patches: list[Patch]) -> None:
+    """The edited document must still read as YAML; if not, the bug is ours, not the input's.
+
+    Only the document's own region is read again, so a large stream with a few edits does not
+    pay for a second parse of all of it.
+    """
+    node = source.documents[index].node
+    if not patches or node is None:
+        return
+    text = source.text
+    start = text.rfind("\n", 0, node.start_mark.index) + 1
+    following = [d.node for d in source.documents[index + 1 :] if d.node is not None]
+    end = text.rfind("\n", 0, following[0].start_mark.index) + 1 if following else len(text)
+    shifted = [p._replace(start=p.start - start, end=p.end - start) for p in patches]
+    try:
+        check_syntax(source.name, splice(text[start:end], shifted, "\n"))
+    except InputError as e:
+        raise AssertionError(f"an edit left {source.name} unreadable: {e}") from e
 
 
 def splice(text: str, patches: Iterable[Patch], newline: str) -> str:
@@ -125,7 +145,7 @@ class _Patcher:
     def add(self, edit: Edit) -> None:
         self._depth = -len(edit.path)
         if isinstance(edit, Insert):
-            self._insert(edit.path, edit.index, edit.value)
+            self._insert(edit.path, edit.before, edit.value)
         elif isinstance(edit, AddKey):
             self._add_key(edit.path, edit.key, edit.value)
         elif isinstance(edit, Replace):

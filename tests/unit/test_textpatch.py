@@ -129,3 +129,11 @@ def test_two_additions_at_one_point_nest_correctly() -> None:
     text = "c:\n  m:\n  - a\n"
     out = patch(text, AddKey(("c",), "env", ["e"]), Insert(("c", "m"), 1, "b"))
     assert yaml.safe_load(out) == {"c": {"m": ["a", "b"], "env": ["e"]}}
+
+
+def test_an_edit_that_would_leave_the_document_unreadable_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from transformer import snippets
+
+    monkeypatch.setattr(snippets, "block_item", lambda *a, **k: ["- [unclosed"])
+    with pytest.raises(AssertionError, match="unreadable"):
+        patch("a:\n- x\n---\nb: 1\n", Insert(("a",), 1, "y"))

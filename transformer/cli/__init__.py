@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -118,6 +119,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and turn every outcome into an exit code (2 usage, 3 bad input, 4 bug)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("WI_TRANSFORM_DEBUG"))
+    # A run builds large acyclic trees (nodes, data) and then exits: the cyclic collector
+    # would only walk them again and again. Restored afterwards for in-process callers.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args, debug)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args: list[str], debug: bool) -> int:
     try:
         code = cli.main(args, prog_name="wi-transform", standalone_mode=False)
     except click.exceptions.Exit as e:
