@@ -59,6 +59,10 @@ class Targets:
         if not found:
             workload.migration.fail(self._unbound(workload))
             return None
+        return self._usable(workload, found)
+
+    def _usable(self, workload: Workload, found: list[Binding]) -> Bound | None:
+        """Each identity once, or None (the workload failed) if one of them cannot migrate."""
         identities: Bound = []
         for binding in found:
             identity = self.pods.identity_of(binding)
