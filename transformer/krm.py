@@ -20,12 +20,12 @@ from .commands.inject import InjectResult, inject_sources
 from .errors import InputError, InputErrors, Location, UsageError
 from .manifest import Document, Path, Resource, Source, parse
 from .options import InjectOptions
+from .wi import PROXY_LOG_LEVELS
 
 LIST_KIND = "ResourceList"
 LIST_API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 CONFIG_KIND = "WorkloadIdentityInjector"
 CONFIG_API_VERSION = "wi-transform.azure.workload.identity/v1alpha1"
-LOG_LEVELS = ("debug", "info", "warning", "error")
 # Fields kustomize reads from a legacy exec plugin's config for itself.
 KUSTOMIZE_FIELDS = ("argsOneLiner", "argsFromFile")
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
@@ -40,7 +40,7 @@ SPEC_FIELDS: dict[str, tuple[type, str]] = {
     "proxyImage": (str, "an image reference"),
     "proxyInitImage": (str, "an image reference"),
     "nativeSidecar": (bool, "true or false"),
-    "proxyLogLevel": (str, " or ".join(LOG_LEVELS)),
+    "proxyLogLevel": (str, " or ".join(PROXY_LOG_LEVELS)),
 }
 
 
@@ -108,7 +108,7 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
                 f"{CONFIG_KIND} has no field {key!r}: the fields are {', '.join(SPEC_FIELDS)}",
                 _where(document, path, key=True)))
         elif not _has_type(value, expected[0]) or (key == "proxyLogLevel"
-                                                      and value not in LOG_LEVELS):
+                                                      and value not in PROXY_LOG_LEVELS):
             errors.append(InputError(f"{key} is {value!r}: it must be {expected[1]}",
                                      _where(document, path)))
         else:
@@ -129,7 +129,7 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
         proxy_image=values.get("proxyImage", settings.proxy_image),
         proxy_init_image=values.get("proxyInitImage", settings.proxy_init_image),
         native_sidecar=values.get("nativeSidecar", settings.native_sidecar),
-        log_level=values.get("proxyLogLevel", settings.log_level),
+        log_level=PROXY_LOG_LEVELS.get(values.get("proxyLogLevel", ""), settings.log_level),
     )
     return dataclasses.replace(
         base,

@@ -22,3 +22,7 @@ PROXY_INIT = "azwi-proxy-init"
 PROXY = "azwi-proxy"
 PROXY_UID = 1501  # the one UID the proxy-init iptables rules exempt
 DEFAULT_PORT = 8000
+
+# The proxy's --log-level, by the name a user picks: the values upstream's proxy accepts (its
+# logger's warning level is the empty string), which ours accepts too.
+PROXY_LOG_LEVELS = {"warning": "", "info": "info", "debug": "debug", "trace": "trace", "all": "all"}

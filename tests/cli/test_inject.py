@@ -549,3 +549,17 @@ def test_quoted_go_templates_do_not_hide_a_real_syntax_error(wi: Run) -> None:
 def test_cluster_scoped_objects_are_named_without_a_namespace(wi: Run) -> None:
     r = ok(wi("inject", input="apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n"))
     assert r.stderr.decode() == "Namespace apps: skipped\n"
+
+
+@pytest.mark.parametrize(("level", "written"), [("info", "info"), ("trace", "trace"), ("all", "all"),
+                                                ("warning", "")])
+def test_proxy_log_level_takes_the_values_upstreams_proxy_accepts(wi: Run, level: str, written: str) -> None:
+    r = ok(wi("inject", "--tenant-id", TENANT, "--proxy-log-level", level,
+              input=stream(SA, deployment(annotations=proxy()))))
+    sidecar = pod_spec(r.stdout)["initContainers"][1]
+    assert sidecar["args"][1] == f"--log-level={written}"
+    assert sidecar["lifecycle"]["postStart"]["exec"]["command"][-1] == f"--log-level={written}"
+
+
+def test_a_log_level_upstreams_proxy_rejects_is_a_usage_error(wi: Run) -> None:
+    assert wi("inject", "--proxy-log-level", "error", input=SA).returncode == 2

@@ -201,7 +201,7 @@ def test_config_map_function_config(wi: Run) -> None:
     ("tenantID: x", "<stdin>:47:5: WorkloadIdentityInjector has no field 'tenantID'"),
     ("cloud: Mars", "<stdin>:47:12: unknown cloud 'Mars'"),
     ("nativeSidecar: 'yes'", "<stdin>:47:20: nativeSidecar is 'yes': it must be true or false"),
-    ("proxyLogLevel: loud", "<stdin>:47:20: proxyLogLevel is 'loud': it must be debug or"),
+    ("proxyLogLevel: loud", "<stdin>:47:20: proxyLogLevel is 'loud': it must be warning or info or debug or trace or all"),
     ("serviceAccounts: k8s/", "<stdin>:47:22: serviceAccounts is 'k8s/': it must be a list"),
 ])
 def test_bad_config_is_an_error_result_at_its_line(wi: Run, spec: str, message: str) -> None:

@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_BUG, EXIT_OK, InputErrors, UsageError, WiTransformError
+from ..wi import PROXY_LOG_LEVELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,8 +69,8 @@ def inject_flags(f: F) -> F:
         click.option("--native-sidecar/--no-native-sidecar", default=True, show_default=True,
                      help="Run the proxy as a native sidecar (Kubernetes 1.29+)."),
         click.option("--proxy-log-level", default="info", show_default=True,
-                     type=click.Choice(["debug", "info", "warning", "error"]),
-                     help="--log-level passed to the proxy sidecar."),
+                     type=click.Choice(list(PROXY_LOG_LEVELS)),
+                     help="--log-level of the proxy sidecar (warning is upstream's empty level)."),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -111,7 +112,7 @@ def settings_from(flags: dict[str, Any]) -> Any:
         proxy_image=flags["proxy_image"] or UPSTREAM_PROXY_IMAGE,
         proxy_init_image=flags["proxy_init_image"] or UPSTREAM_PROXY_INIT_IMAGE,
         native_sidecar=flags["native_sidecar"],
-        log_level=flags["proxy_log_level"],
+        log_level=PROXY_LOG_LEVELS[flags["proxy_log_level"]],
     )
 
 
