@@ -121,7 +121,8 @@ async def _route(request: web.Request) -> web.StreamResponse:
     path = request.path
     if is_token_path(path):
         return await _token(request)
-    if path in ("/readyz", "/healthz"):
+    # Upstream routes every path that starts with /readyz to its readiness handler.
+    if path.startswith("/readyz") or path == "/healthz":
         return web.Response(text="ok")
     return await _forward(request)
 

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     tenant_id: str
-    token_file: Path
+    token_file: Path | None  # None: every exchange fails with 500, as an unreadable file does
     authority_host: str
     default_client_id: str | None
     bind: str = DEFAULT_BIND
@@ -50,14 +50,12 @@ def settings_from(
         raise SettingsError(
             "AZURE_TENANT_ID is not set: the proxy needs the tenant to ask Entra ID"
         )
+    # Like upstream, start without it: the token requests say what is missing (500), while
+    # /readyz and forwarding keep working.
     token_file = env.get("AZURE_FEDERATED_TOKEN_FILE", "").strip()
-    if not token_file:
-        raise SettingsError(
-            "AZURE_FEDERATED_TOKEN_FILE is not set: point it at the projected service-account token"
-        )
     return Settings(
         tenant_id=tenant_id,
-        token_file=Path(token_file),
+        token_file=Path(token_file) if token_file else None,
         authority_host=checked_authority_host(
             env.get("AZURE_AUTHORITY_HOST", "").strip() or DEFAULT_AUTHORITY_HOST
         ),

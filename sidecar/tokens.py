@@ -85,7 +85,7 @@ class TokenSource:
         self,
         *,
         authority: str,
-        token_file: Path,
+        token_file: Path | None,
         timeout: float,
         clock: Callable[[], float] = time.time,
         max_clients: int = 64,
@@ -144,6 +144,8 @@ class TokenSource:
 
     def _read_assertion(self) -> str:
         # Read on every exchange: the kubelet rotates the file in place.
+        if self._token_file is None:
+            raise TokenFileError("AZURE_FEDERATED_TOKEN_FILE is not set in the proxy's environment")
         try:
             assertion = self._token_file.read_text(encoding="utf-8").strip()
         except OSError as e:

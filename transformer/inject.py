@@ -54,9 +54,14 @@ def is_triggered(template: dict[str, Any], account: dict[str, Any] | None) -> bo
 
 
 def service_account_name(template: dict[str, Any]) -> str:
+    """The pod's ServiceAccount as the API server resolves it before any webhook runs: the
+    deprecated ``serviceAccount`` stands in for an empty ``serviceAccountName``."""
     spec = _map(template.get("spec"))
-    name = spec.get("serviceAccountName")
-    return name if isinstance(name, str) and name else "default"
+    for key in ("serviceAccountName", "serviceAccount"):
+        name = spec.get(key)
+        if isinstance(name, str) and name:
+            return name
+    return "default"
 
 
 def inject(

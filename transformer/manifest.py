@@ -86,6 +86,13 @@ class Document:
     node: yaml.Node | None
     data: Any = None
 
+    @property
+    def scalar(self) -> str | None:
+        """The text of a document that is a lone non-null scalar (not an object at all)."""
+        if isinstance(self.node, yaml.ScalarNode) and self.data is not None:
+            return str(self.node.value)
+        return None
+
     def resources(self) -> Iterator[Resource]:
         """Every object in the document: itself, or each item of a ``List``."""
         if not isinstance(self.node, yaml.MappingNode):
@@ -219,8 +226,12 @@ def parse(name: str, raw: bytes, file: str | None = None) -> Source:
     try:
         text = raw[3 if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError as e:
+        start = e.start + (3 if bom else 0)
+        line = raw.count(b"\n", 0, start) + 1
+        column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8", "replace")) + 1
         raise InputError(
-            f"not UTF-8 (byte {e.start}): save the file as UTF-8", Location(name)
+            f"not UTF-8 (byte 0x{raw[start]:02x}): save the file as UTF-8",
+            Location(name, line, column),
         ) from e
     source = Source(
         name=name,

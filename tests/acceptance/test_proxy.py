@@ -160,13 +160,9 @@ def test_parse_token_request(shared: Shared, case: str) -> None:
 
 # -- TestProxy_ReadyZHandler ------------------------------------------------------------------
 
-READYZ_SLASH_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="/readyz/ is forwarded to the metadata endpoint; upstream's /readyz prefix answers 200",
-)
 
 
-@pytest.mark.parametrize("path", ["/readyz", pytest.param("/readyz/", marks=READYZ_SLASH_BUG)])
+@pytest.mark.parametrize("path", ["/readyz", "/readyz/"])
 def test_proxy_readyz_handler(shared: Shared, path: str) -> None:
     reply = shared.proxy.get(path, headers={})
     assert reply.status == 200 and reply.headers.get("x-stand-in") is None
@@ -222,11 +218,6 @@ def test_new_proxy_tenant_id_not_set(entra: FakeEntra, pki: Pki, token_file: Pat
     assert b"AZURE_TENANT_ID" in result.stderr and b"not set" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wi-proxy refuses to start without AZURE_FEDERATED_TOKEN_FILE; upstream's NewProxy "
-    "needs only AZURE_TENANT_ID",
-)
 def test_new_proxy_valid_tenant_id(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -576,11 +576,6 @@ def test_errors_name_the_object_the_key_and_the_value(batch: Batch, case: str) -
         assert word in line, (word, line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a document that is not an object (upstream: 'failed to decode pod') passes "
-    "through with exit 0 and no report line",
-)
 def test_handle_error_failed_to_decode_pod(batch: Batch) -> None:
     run = batch("TestHandleError decode", [], *TENANT, text="invalid\n")
     assert run.code == 3 and run.stdout == b""
@@ -594,16 +589,9 @@ def test_handle_error_failed_to_decode_pod(batch: Batch) -> None:
 UPSTREAM_LOG_LEVELS = ("", "info", "debug", "trace", "all")
 
 
-LOG_LEVEL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="--proxy-log-level warning/error is passed on as is: upstream's proxy image rejects it",
-)
-
-
 @pytest.mark.parametrize(
     "level",
-    ["debug", "info", pytest.param("warning", marks=LOG_LEVEL_BUG),
-     pytest.param("error", marks=LOG_LEVEL_BUG)],
+    ["debug", "info", "warning", "error", "trace", "all"],
 )
 def test_proxy_log_level_is_one_the_upstream_proxy_accepts(batch: Batch, level: str) -> None:
     docs = [service_account("sa", {CLIENT_ID: "clientID"}), pod("p", annotations={INJECT_PROXY: "true"})]
@@ -624,11 +612,6 @@ def test_proxy_log_level_is_one_the_upstream_proxy_accepts(batch: Batch, level: 
 # -- what the API server hands the webhook ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the deprecated spec.serviceAccount is ignored: the API server copies it into "
-    "serviceAccountName before the webhook runs; we look up 'default'",
-)
 def test_the_deprecated_service_account_field_names_the_account(batch: Batch) -> None:
     # Kubernetes' v1 conversion: `if in.ServiceAccountName == "" { out.ServiceAccountName =
     # in.DeprecatedServiceAccount }`, so upstream's Handle sees the account the pod names.

@@ -43,7 +43,6 @@ def env(entra: FakeEntra, token_file: Path, pki: Pki) -> dict[str, str]:
     ("drop", "change", "args", "message"),
     [
         ("AZURE_TENANT_ID", {}, [], "AZURE_TENANT_ID is not set"),
-        ("AZURE_FEDERATED_TOKEN_FILE", {}, [], "AZURE_FEDERATED_TOKEN_FILE is not set"),
         (None, {"AZURE_AUTHORITY_HOST": "http://login.example"}, [], "not an https URL"),
         (None, {}, ["--log-level=loud"], "--log-level='loud' is not one of"),
         (None, {}, ["--bind=0.0.0.0"], "not a loopback address"),

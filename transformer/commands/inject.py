@@ -136,6 +136,14 @@ class _Injector:
     def source(self, source: Source, entries: list[Entry]) -> dict[int, list[ed.Edit]]:
         by_document: dict[int, list[ed.Edit]] = defaultdict(list)
         for document in source.documents:
+            if document.scalar is not None:
+                # What the API server could not decode into an object; a list or a mapping
+                # without kind (a values file, a kustomization) is only passed through.
+                self.errors.append(InputError(
+                    f"not a Kubernetes object but the scalar {document.scalar!r}: a manifest "
+                    "document is a mapping with apiVersion and kind",
+                    source.location(document.node)))
+                continue
             for resource in document.resources():
                 entry, edits = self.resource(resource)
                 entries.append(entry)
