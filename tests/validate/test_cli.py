@@ -130,7 +130,7 @@ def test_non_utf8_input_exits_3(wi: Run, tmp_path: Path) -> None:
     (tmp_path / "latin1.yaml").write_bytes(b"apiVersion: v1\nkind: ConfigMap # caf\xe9\n")
     proc = wi("validate", tmp_path / "latin1.yaml")
     assert proc.returncode == 3
-    assert f"{tmp_path / 'latin1.yaml'}:2:21: not UTF-8" in proc.stderr.decode()
+    assert f"{tmp_path / 'latin1.yaml'}:2:22: not UTF-8" in proc.stderr.decode()
 
 
 def test_a_broken_schema_dir_file_exits_3(wi: Run, tmp_path: Path) -> None:
