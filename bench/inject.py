@@ -29,6 +29,8 @@ TARGET_BYTES = 5_000_000
 
 
 def corpus_stream() -> str:
+    if not CORPUS.is_dir():
+        raise SystemExit(f"bench inject: the shared corpus is missing at {CORPUS}")
     texts = []
     for path in sorted(CORPUS.rglob("*.yaml")):
         if "seed" in path.parts or path.name == "kustomization.yaml":

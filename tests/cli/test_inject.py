@@ -563,3 +563,13 @@ def test_proxy_log_level_takes_the_values_upstreams_proxy_accepts(wi: Run, level
 
 def test_a_log_level_upstreams_proxy_rejects_is_a_usage_error(wi: Run) -> None:
     assert wi("inject", "--proxy-log-level", "error", input=SA).returncode == 2
+
+
+def test_validate_takes_the_strictness_and_version_it_suggests(wi: Run, tmp_path: Path) -> None:
+    f = tmp_path / "pod.yaml"
+    f.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  bogus: 1\n"
+                 "  containers:\n  - name: c\n    image: i\n")
+    strict = wi("inject", "--validate", f)
+    assert strict.returncode == 3 and "(or pass --no-strict)" in strict.stderr.decode()
+    assert wi("inject", "--validate", "--no-strict", f).returncode == 0
+    assert wi("inject", "--validate", "--no-strict", "-k", "1.29", f).returncode == 0

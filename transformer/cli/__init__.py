@@ -67,7 +67,8 @@ def inject_flags(f: F) -> F:
         click.option("--proxy-image", default=None, help="Image of the azwi-proxy sidecar."),
         click.option("--proxy-init-image", default=None, help="Image of the azwi-proxy-init container."),
         click.option("--native-sidecar/--no-native-sidecar", default=True, show_default=True,
-                     help="Run the proxy as a native sidecar (Kubernetes 1.29+)."),
+                     help="Run the proxy as a native sidecar: every node must run Kubernetes 1.29+ "
+                          "(upstream waits for 1.32, the skew policy's guarantee)."),
         click.option("--proxy-log-level", default="info", show_default=True,
                      type=click.Choice(list(PROXY_LOG_LEVELS)),
                      help="--log-level of the proxy sidecar (warning is upstream's empty level)."),

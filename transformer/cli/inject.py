@@ -15,12 +15,17 @@ from . import cli, emit, inject_flags, output_mode, settings_from
 @click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (exit 1 when any changed).")
 @click.option("--check", is_flag=True, help="Write nothing; print a diff and exit 1 if anything would change.")
 @click.option("--validate", is_flag=True, help="Validate the output; fail when it is invalid.")
+@click.option("--kubernetes-version", "-k", metavar="X.Y", default=None,
+              help="With --validate: the schemas' Kubernetes version (default: the newest bundled).")
+@click.option("--strict/--no-strict", default=True, show_default=True,
+              help="With --validate: unknown fields are errors, as kubectl apply makes them.")
 @click.option("--from-cluster", is_flag=True, help="Look up missing ServiceAccounts in the cluster.")
 @click.option("--context", default=None, help="kubeconfig context for --from-cluster.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the report to FILE.")
 @inject_flags
 def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
-           from_cluster: bool, context: str | None, report_file: str | None, **flags: Any) -> int:
+           kubernetes_version: str | None, strict: bool, from_cluster: bool, context: str | None,
+           report_file: str | None, **flags: Any) -> int:
     """Inject Azure Workload Identity into the pod templates of PATHS (files, dirs, - for stdin)."""
     from ..commands import inject as command
     from ..options import InjectOptions
@@ -40,7 +45,8 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
     if validate:
         from ..commands.validate import check_injected
 
-        check_injected(result.outputs, options)
+        check_injected(result.outputs, options, kubernetes_version=kubernetes_version,
+                       strict=strict)
     return _finish_inject(options, result)
 
 

@@ -36,7 +36,7 @@ MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
               help="Also write the report to FILE.")
 @click.option("--federated-credentials", "credentials_file", type=click.Path(dir_okay=False),
               metavar="FILE", help="Write the federated identity credentials of the migrated "
-                                   "ServiceAccounts to FILE (not with --check).")
+                                   "ServiceAccounts to FILE (with --check: shown in the diff).")
 @click.option("--issuer", envvar="AKS_OIDC_ISSUER", metavar="URL",
               help="The cluster's OIDC issuer URL, exactly [env AKS_OIDC_ISSUER].")
 @click.option("--credentials-format", "credentials_format", default="az-rest",

@@ -106,11 +106,13 @@ def validate_sources(
     return result
 
 
-def check_injected(outputs: Iterable[Rewritten], options: InjectOptions) -> None:
+def check_injected(outputs: Iterable[Rewritten], options: InjectOptions, *,
+                   kubernetes_version: str | None = None, strict: bool = True) -> None:
     """``inject --validate``: raise InputErrors (exit 3, nothing written) when what inject would
     write has any error."""
     sources = [parse(o.source.name, o.source.encode(o.text), o.source.file) for o in outputs]
-    settings = ValidateOptions(namespace=options.namespace, service_accounts=options.service_accounts)
+    settings = ValidateOptions(namespace=options.namespace, service_accounts=options.service_accounts,
+                               kubernetes_version=kubernetes_version, strict=strict)
     errors = validate_sources(sources, settings).errors
     if errors:
         raise InputErrors([
