@@ -7,10 +7,10 @@ from typing import Any
 
 from .manifest import Path, Resource
 from .migrationplan import Migration
-from .objects import as_map, dig, labels_of
+from .objects import as_map, labels_of
 from .podbindings import Pod
 from .podidentity import LABEL
-from .workloads import template_path
+from .workloads import pod_template
 
 
 @dataclass(eq=False)
@@ -37,10 +37,10 @@ class Workload:
 
 def read_workload(resource: Resource, namespace: str, default_namespace: str) -> Workload | None:
     """The workload, if ``resource`` has a pod template with the label; ``namespace`` is its own."""
-    path = template_path(resource.group, resource.kind)
-    template = dig(resource.data, path) if path is not None else None
-    if path is None or not isinstance(template, dict):
+    found = pod_template(resource)
+    if found is None:
         return None
+    path, template = found
     labels = labels_of(template)
     if LABEL not in labels:
         return None

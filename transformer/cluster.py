@@ -23,7 +23,7 @@ from .accounts import Accounts
 from .errors import InputError, InputErrors, Location, WiTransformError
 from .manifest import Resource, Source, parse
 from .options import InjectOptions
-from .workloads import template_path
+from .workloads import pod_template
 
 WEBHOOK_NAMESPACE = "azure-workload-identity-system"
 WEBHOOK_CONFIG = "azure-wi-webhook-config"
@@ -183,13 +183,8 @@ class Cluster:
 
 
 def _template(resource: Resource) -> tuple[dict[str, Any] | None, tuple[str | int, ...]]:
-    path = template_path(resource.group, resource.kind)
-    if path is None:
-        return None, ()
-    data: Any = resource.data
-    for step in path:
-        data = data.get(step) if isinstance(data, dict) else None
-    return (data, path) if isinstance(data, dict) else (None, ())
+    located = pod_template(resource)
+    return (located[1], located[0]) if located is not None else (None, ())
 
 
 def _tenant_needed(sources: list[Source], accounts: Accounts, default_namespace: str) -> bool:

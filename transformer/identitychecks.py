@@ -13,8 +13,8 @@ from . import inject, wi
 from .accounts import Accounts
 from .findings import Finding, on, title
 from .manifest import Path, Resource
-from .objects import annotations_of, as_list, as_map, dig, labels_of
-from .workloads import template_path
+from .objects import annotations_of, as_list, as_map, labels_of
+from .workloads import pod_template
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 _REJECTING_LEVELS = ("baseline", "restricted")
@@ -44,10 +44,10 @@ class Workload:
 
 def workload(resource: Resource, namespace: str) -> Workload | None:
     """The pod template of ``resource``, None for objects that have none."""
-    path = template_path(resource.group, resource.kind)
-    template = dig(resource.data, path) if path is not None else None
-    if path is None or not isinstance(template, dict):
+    found = pod_template(resource)
+    if found is None:
         return None
+    path, template = found
     ns = resource.namespace or namespace
     return Workload(resource, path, template, ns, title(resource, namespace))
 

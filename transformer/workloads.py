@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .manifest import Path
+from typing import Any
+
+from .manifest import Path, Resource
+from .objects import dig
 
 # (group, kind) -> path of the object that holds the pod's `metadata` and `spec`.
 # Matching on the group, not the version, takes in extensions/v1beta1 Deployments and
@@ -27,3 +30,10 @@ WORKLOAD_KINDS = frozenset(kind for _, kind in _TEMPLATES)
 def template_path(group: str, kind: str) -> Path | None:
     """The path of the pod template in objects of this group and kind, None for non-workloads."""
     return _TEMPLATES.get((group, kind))
+
+
+def pod_template(resource: Resource) -> tuple[Path, dict[str, Any]] | None:
+    """(path, template) of the resource's pod template, None when it has none."""
+    path = template_path(resource.group, resource.kind)
+    template = dig(resource.data, path) if path is not None else None
+    return (path, template) if path is not None and isinstance(template, dict) else None

@@ -11,10 +11,9 @@ from .. import files, inject, inputs, textpatch, wi
 from ..accounts import Accounts
 from ..errors import InputError, InputErrors
 from ..manifest import Resource, Source
-from ..objects import dig
 from ..options import InjectOptions, InjectSettings
 from ..stringvalues import non_strings
-from ..workloads import template_path
+from ..workloads import pod_template
 
 
 @dataclass(frozen=True)
@@ -154,10 +153,10 @@ class _Injector:
         title = resource.title(self.options.namespace)
         if resource.kind == "ServiceAccount":
             self.errors += non_strings(resource, ("metadata",), prefix=wi.PREFIX, title=title)
-        path = template_path(resource.group, resource.kind)
-        template = dig(resource.data, path) if path is not None else None
-        if path is None or not isinstance(template, dict):
+        located = pod_template(resource)
+        if located is None:
             return Entry(title, "skipped"), []
+        path, template = located
         found = list(non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title))
         self.errors += found
         namespace = resource.namespace or self.options.namespace
