@@ -38,10 +38,10 @@ wi_identity_id() {
   shift
   found=$(az identity list "$@" --query "[?clientId=='${client_id}'].id" -o tsv)
   if [[ -z $found || $found == *$'\\n'* ]]; then
-    printf 'wi-transform: expected one user-assigned identity with client id %s, found %s\n' \
+    printf 'wi-transform: expected one user-assigned identity with client id %s, found %s\\n' \\
       "$client_id" "$(if [[ -z $found ]]; then echo none; else echo several; fi)" >&2
-    printf '  select the subscription with `az account set`, or make this script again with\n' >&2
-    printf '  --identities FILE or --subscription/--resource-group/--identity-name\n' >&2
+    printf '  select the subscription with `az account set`, or make this script again with\\n' >&2
+    printf '  --identities FILE or --subscription/--resource-group/--identity-name\\n' >&2
     exit 1
   fi
   printf '%s\\n' "$found"

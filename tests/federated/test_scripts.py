@@ -76,6 +76,11 @@ def test_a_failed_lookup_stops_before_any_write(az: FakeAz, tmp_path: Path, foun
     assert ran.returncode == 1
     assert [c[:2] for c in ran.calls] == [["identity", "list"], ["identity", "list"]]
     assert f"client id {CLIENT}, {says}\n" in ran.stderr
+    assert "  select the subscription with `az account set`, or make this script again with\n" in ran.stderr
+    script = generate(inputs)
+    formats = [line.strip().split("'")[1] for line in script.splitlines()
+               if line.lstrip().startswith("printf '")]
+    assert formats and all(f.endswith("\\n") for f in formats), "a printf format broken over lines"
 
 
 def test_az_cli_creates_with_the_audience_given(az: FakeAz) -> None:
