@@ -95,4 +95,4 @@ def test_wrapper_without_the_tool_says_how_to_get_it(tmp_path: Path) -> None:
     result = _helm_runs([], HELM_STREAM, path=str(bare))
     assert result.returncode == 127
     assert result.stdout == b""
-    assert "pip install wi-transform" in result.stderr.decode()
+    assert "is not on PATH: install it" in result.stderr.decode()
