@@ -1,0 +1,148 @@
+"""Inject fidelity and rule cases found by an audit that the CLI does not meet yet.
+
+Each test states what issue 2 asks for and is marked xfail(strict) until the transformer is
+fixed: when a fix lands, the xfail turns into an error and the marker must go.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CLIENT, TENANT, Run
+
+P = "azure.workload.identity/"
+SA = f"""apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: sa
+  namespace: default
+  labels:
+    {P}use: "true"
+  annotations:
+    {P}client-id: {CLIENT}
+    {P}tenant-id: {TENANT}
+"""
+
+
+def inject(wi: Run, text: str | bytes) -> bytes:
+    r = wi("inject", input=text if isinstance(text, bytes) else (SA + "---\n" + text))
+    assert r.returncode == 0, r.stderr.decode()
+    return r.stdout
+
+
+def last_doc(out: bytes) -> Any:
+    return list(yaml.safe_load_all(out))[-1]
+
+
+@pytest.mark.xfail(strict=True, reason="a keep-chomped block scalar (|+) loses its trailing blank "
+                   "line: the new env is inserted inside the scalar's trailing lines")
+def test_keep_chomped_block_scalar_keeps_its_value(wi: Run) -> None:
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: nginx
+    args:
+    - |+
+      keep trailing
+
+  - name: b
+    image: nginx
+"""
+    out = inject(wi, pod)
+    assert last_doc(out)["spec"]["containers"][0]["args"] == ["keep trailing\n\n"]
+
+
+@pytest.mark.xfail(strict=True, reason="a document without a final newline gets blank lines "
+                   "between the inserted blocks (after env, after volumeMounts)")
+def test_no_final_newline_adds_no_blank_lines(wi: Run) -> None:
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: nginx"""
+    out = inject(wi, pod).decode()
+    assert "\n\n" not in out, out
+
+
+@pytest.mark.xfail(strict=True, reason="a user mount at the token directory written with a "
+                   "trailing slash is not seen: a second mount at the same directory is added")
+def test_user_mount_at_token_dir_with_trailing_slash_is_an_error(wi: Run) -> None:
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: nginx
+    volumeMounts:
+    - name: mine
+      mountPath: /var/run/secrets/azure/tokens/
+  volumes:
+  - name: mine
+    emptyDir: {{}}
+"""
+    r = wi("inject", input=SA + "---\n" + pod)
+    assert r.returncode == 3, r.stdout.decode()
+    assert "mine" in r.stderr.decode()
+
+
+@pytest.mark.xfail(strict=True, reason="tab-indented JSON gets space-indented insertions: "
+                   "indentation is not detected for tabs")
+def test_tab_indented_json_gets_tab_indented_insertions(wi: Run) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "p", "labels": {f"{P}use": "true"}},
+           "spec": {"serviceAccountName": "sa", "containers": [{"name": "app", "image": "nginx"}]}}
+    sa = yaml.safe_load(SA)
+    # the ServiceAccount comes in a separate JSON List item so the input stays one JSON file
+    listing = {"apiVersion": "v1", "kind": "List", "items": [sa, pod]}
+    text = json.dumps(listing, indent="\t") + "\n"
+    out = inject(wi, text.encode()).decode()
+    assert json.loads(out)["items"][1]["spec"]["volumes"][0]["name"] == "azure-identity-token"
+    indents = {line[: len(line) - len(line.lstrip())] for line in out.splitlines()}
+    assert all(set(indent) <= {"\t"} for indent in indents), sorted(indents, key=len)
+
+
+@pytest.mark.xfail(strict=True, reason="problems are not all reported at once: a bad annotation "
+                   "hides a conflicting user mount in the same pod")
+def test_every_problem_of_a_pod_is_reported(wi: Run) -> None:
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+  annotations:
+    {P}service-account-token-expiration: "86401"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: nginx
+    volumeMounts: [{{name: mine, mountPath: /var/run/secrets/azure/tokens}}]
+  volumes: [{{name: mine, emptyDir: {{}}}}]
+"""
+    r = wi("inject", input=SA + "---\n" + pod)
+    assert r.returncode == 3
+    err = r.stderr.decode()
+    assert "service-account-token-expiration" in err and "mine" in err, err
