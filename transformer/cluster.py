@@ -174,10 +174,15 @@ class Cluster:
                 f"reading {what}: refresh them (e.g. az aks get-credentials) and retry"
             )
         if e.status == 403:
+            # The ConfigMap only gives the tenant, so the way around it is --tenant-id.
+            instead = (
+                "pass the manifests with --service-accounts"
+                if kind == "ServiceAccount"
+                else "pass --tenant-id"
+            )
             return (
                 f"--from-cluster: context {self.context!r} may not read {what} (403 Forbidden): "
-                f"grant it get on {kind.lower()}s in namespace {namespace}, or pass the "
-                "manifests with --service-accounts instead"
+                f"grant it get on {kind.lower()}s in namespace {namespace}, or {instead} instead"
             )
         return f"--from-cluster: {where} answered {e.status} {e.reason} reading {what}"
 

@@ -138,7 +138,24 @@ def test_forbidden_names_the_context_and_the_object(wi: Run, tmp_path: Path, obj
     assert result.stdout == b""
     message = result.stderr.decode()
     assert "context 'kind-test' may not read ServiceAccount apps/web-sa (403 Forbidden)" in message
-    assert "--service-accounts" in message
+    assert "or pass the manifests with --service-accounts instead" in message
+
+
+def test_forbidden_webhook_config_asks_for_the_tenant_flag(wi: Run, tmp_path: Path,
+                                                          objects: Objects, apiserver: str,
+                                                          kube_env: dict[str, str]) -> None:
+    """The ConfigMap only gives the tenant: the way around a 403 there is --tenant-id."""
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
+    objects.forbidden_namespaces.add("azure-workload-identity-system")
+    result = wi("inject", "--from-cluster", _manifest(tmp_path), env=_env(kube_env, apiserver))
+    assert result.returncode == 3
+    assert result.stdout == b""
+    message = result.stderr.decode()
+    assert ("may not read ConfigMap azure-workload-identity-system/azure-wi-webhook-config "
+            "(403 Forbidden)") in message
+    assert "or pass --tenant-id instead" in message
+    assert "--service-accounts" not in message
 
 
 def _closed_port() -> int:
