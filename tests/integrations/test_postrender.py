@@ -66,6 +66,26 @@ def test_report_file_holds_the_errors_on_failure(wi: Run, tmp_path: Path) -> Non
     assert "Deployment default/web: no tenant ID" in report.read_text()
 
 
+def test_unwritable_report_file_is_a_usage_error_with_nothing_on_stdout(wi: Run,
+                                                                        tmp_path: Path) -> None:
+    report = tmp_path / "missing" / "report.txt"
+    result = wi("post-render", "--tenant-id", TENANT, "--report", report, input=HELM_STREAM)
+    assert (result.returncode, result.stdout) == (2, b"")
+    message = result.stderr.decode()
+    assert f"--report {report}: cannot write it" in message
+    assert "internal error" not in message
+
+
+def test_unwritable_report_file_keeps_the_input_errors(wi: Run, tmp_path: Path) -> None:
+    report = tmp_path / "missing" / "report.txt"
+    result = wi("post-render", "--report", report, input=HELM_STREAM)  # no tenant anywhere
+    assert (result.returncode, result.stdout) == (3, b"")
+    message = result.stderr.decode()
+    assert "<stdin>:29:5: Deployment default/web: no tenant ID" in message
+    assert f"warning: --report {report}: cannot write it" in message
+    assert "internal error" not in message
+
+
 def test_helm_namespace_is_the_default_namespace(wi: Run) -> None:
     result = wi("post-render", "--tenant-id", TENANT, input=HELM_STREAM,
                 env={"HELM_NAMESPACE": "shop"})

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_OK
+from ..errors import EXIT_OK, UsageError
 from . import cli, inject_flags, settings_from
 
 
@@ -42,7 +42,10 @@ def post_render(ctx: click.Context, /, report_file: str | None, **flags: Any) ->
         result = command.run(raw, options)
     except Exception as e:
         if report_file:
-            _write(report_file, f"{e}\n")
+            try:
+                _write(report_file, f"{e}\n")
+            except UsageError as unwritable:  # the input's errors matter more: keep them
+                sys.stderr.write(f"wi-transform: warning: {unwritable}\n")
         raise
     text = inject_report(result.entries)
     if report_file:
@@ -54,5 +57,11 @@ def post_render(ctx: click.Context, /, report_file: str | None, **flags: Any) ->
 
 
 def _write(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise UsageError(
+            f"--report {path}: cannot write it ({e.strerror or e}): name a file in a directory "
+            "that exists and may be written"
+        ) from e
