@@ -236,7 +236,7 @@ class Check:
             found = self._found(path, error.instance)
             message = f"{self.title}: {where} is {found}, but Kubernetes expects {wanted}"
             if "string" in expected and self._plain_non_string(path):
-                message += f": quote it: {path[-1]}: {self._quoted(path, error.instance)}"
+                message += f": quote it: {self._assignment(path, error.instance)}"
             return message
         if error.validator == "enum":
             allowed = ", ".join(json.dumps(v) for v in error.validator_value)
@@ -251,6 +251,7 @@ class Check:
             return template.format(
                 noun=noun, key=path[-1] if path else "", value=_show(instance), title=self.title,
                 found=self._found(path, instance), quoted=self._quoted(path, instance),
+                assignment=self._assignment(path, instance),
             )
         except (KeyError, IndexError, ValueError):
             return None
@@ -275,6 +276,13 @@ class Check:
     def _plain_non_string(self, path: Path) -> bool:
         node = self.resource.node_at(path)
         return isinstance(node, yaml.ScalarNode) and node.tag != STR_TAG and not node.style
+
+    def _assignment(self, path: Path, instance: Any) -> str:
+        """``key: "value"`` as the file would say it: in a JSON file the key is quoted too."""
+        key = str(path[-1]) if path else ""
+        if self.resource.document.source.is_json:
+            key = json.dumps(key, ensure_ascii=False)
+        return f"{key}: {self._quoted(path, instance)}"
 
     def _quoted(self, path: Path, instance: Any) -> str:
         # `yes` and `on` mean true to Kubernetes: suggest the word it understood.

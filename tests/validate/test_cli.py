@@ -256,3 +256,21 @@ def test_user_schema_keywords_of_ours_cannot_break_the_report(tmp_path: Path) ->
         (6, 9, "error", "crd-schema",
          'Widget default/w: spec.size is a string ("big"), but Kubernetes expects an integer'),
     ]
+
+
+def test_the_quoting_hint_is_written_in_the_syntax_of_the_file(tmp_path: Path) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "p", "labels": {"tier": 1},
+                        "annotations": {"azure.workload.identity/inject-proxy-sidecar": True}},
+           "spec": {"containers": [{"name": "c", "image": "x"}]}}
+    (tmp_path / "pod.json").write_text(json.dumps(pod))
+    _, findings = validate_json(tmp_path / "pod.json")
+    hints = sorted(f["message"].rpartition("quote it: ")[2] for f in findings)
+    assert hints == ['"azure.workload.identity/inject-proxy-sidecar": "true"', '"tier": "1"']
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+                                       "  labels:\n    tier: 1\n  annotations:\n"
+                                       "    azure.workload.identity/inject-proxy-sidecar: true\n"
+                                       "spec:\n  containers: [{name: c, image: x}]\n")
+    _, findings = validate_json(tmp_path / "pod.yaml")
+    hints = sorted(f["message"].rpartition("quote it: ")[2] for f in findings)
+    assert hints == ['azure.workload.identity/inject-proxy-sidecar: "true"', 'tier: "1"']
