@@ -32,6 +32,9 @@ def _attempt(host: str, port: int) -> str | None:
         response.read()
     except OSError as e:
         return f"http://{host}:{port}/readyz: {e.strerror or type(e).__name__}"
+    except http.client.HTTPException as e:
+        # Something not (yet) speaking HTTP on the port: wait for the proxy like any other.
+        return f"http://{host}:{port}/readyz: {type(e).__name__}"
     finally:
         connection.close()
     if response.status == 200:
