@@ -146,3 +146,69 @@ spec:
     assert r.returncode == 3
     err = r.stderr.decode()
     assert "service-account-token-expiration" in err and "mine" in err, err
+
+
+def _pod_with_env(env_line: str) -> str:
+    return f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: nginx
+    {env_line}
+    - name: A
+      value: "1"
+  - name: b
+    image: nginx
+"""
+
+
+@pytest.mark.parametrize("env_line", ["env: &env", "env: !!seq", "env: &env !!seq"])
+@pytest.mark.xfail(strict=True, reason="appending to a block sequence with an anchor or tag on "
+                   "its key line indents the new items at the anchor's column: internal error, "
+                   "exit 4")
+def test_anchored_or_tagged_env_list_is_appended_to(wi: Run, env_line: str) -> None:
+    out = inject(wi, _pod_with_env(env_line))
+    [app, b] = last_doc(out)["spec"]["containers"]
+    assert [e["name"] for e in app["env"]] == [
+        "A", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_AUTHORITY_HOST"]
+
+
+@pytest.mark.xfail(strict=True, reason="an anchored env list that a skipped container reuses by "
+                   "alias crashes (exit 4) instead of the clean alias error (exit 3)")
+def test_anchored_env_shared_with_a_skipped_container_is_a_clean_error(wi: Run) -> None:
+    pod = _pod_with_env("env: &env").replace(
+        "  - name: b\n    image: nginx\n", "  - name: b\n    image: nginx\n    env: *env\n"
+    ).replace("spec:\n", f"  annotations:\n    {P}skip-containers: b\nspec:\n", 1)
+    r = wi("inject", input=SA + "---\n" + pod)
+    assert r.returncode == 3, r.stderr.decode()
+    assert "alias" in r.stderr.decode()
+
+
+@pytest.mark.xfail(strict=True, reason="an alias of a scalar (image: *img) makes the container "
+                   "refused as if a collection were shared; nothing shared is rewritten")
+def test_scalar_alias_in_a_container_does_not_block_injection(wi: Run) -> None:
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels:
+    {P}use: "true"
+spec:
+  serviceAccountName: sa
+  containers:
+  - name: app
+    image: &img nginx
+  - name: b
+    image: *img
+"""
+    out = inject(wi, pod)
+    for container in last_doc(out)["spec"]["containers"]:
+        assert container["image"] == "nginx"
+        assert any(e["name"] == "AZURE_CLIENT_ID" for e in container["env"])
