@@ -57,6 +57,12 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PRE_COMMIT_HOME for the module: the hook environment is installed once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A user's repository: corpus manifests, split ServiceAccount and Deployment, a chart."""
@@ -91,13 +97,13 @@ def snapshot(project: Path) -> dict[str, bytes]:
 
 
 def test_try_repo_runs_every_hook_over_all_files(hook_repo: Path, project: Path,
-                                                  tmp_path: Path) -> None:
+                                                  home: Path) -> None:
     """``try-repo`` without a hook id runs them all, in id order: check, fix, validate."""
     expected = run_cli("inject", "--tenant-id", TENANT, "k8s/quick-start.yaml", "k8s/web.yaml",
                        "k8s/web-sa.yaml", cwd=project).stdout
     before = snapshot(project)
     result = pre_commit(project, "try-repo", str(hook_repo), "--all-files",
-                        home=tmp_path / "pc")
+                        home=home)
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
     check, fix, validate = (out[out.index(name):].splitlines()[0] for name in (
@@ -114,7 +120,29 @@ def test_try_repo_runs_every_hook_over_all_files(hook_repo: Path, project: Path,
     assert "chart/templates" not in out
 
 
-def test_config_from_the_docs(hook_repo: Path, project: Path, tmp_path: Path) -> None:
+def test_try_repo_one_hook_on_the_files_of_a_commit(hook_repo: Path, project: Path,
+                                                   home: Path) -> None:
+    """``try-repo <repo> <hook> --files …``: the fixer rewrites only the files it is given,
+    exits 1, and a second run then passes with nothing to change."""
+    files = ("k8s/web.yaml", "k8s/web-sa.yaml")
+    expected = run_cli("inject", "--tenant-id", TENANT, *files, cwd=project).stdout
+    before = snapshot(project)
+    fixed = pre_commit(project, "try-repo", str(hook_repo), "wi-transform-fix", "--files",
+                       *files, home=home)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert "files were modified by this hook" in fixed.stdout
+    after = snapshot(project)
+    assert {k for k in after if after[k] != before[k]} == {"k8s/web.yaml"}
+    assert after["k8s/web.yaml"] + b"---\n" + after["k8s/web-sa.yaml"] == expected
+    # Each try-repo installs the hook afresh (a new shadow clone), so one second run only.
+    again = pre_commit(project, "try-repo", str(hook_repo), "wi-transform-fix", "--files",
+                       *files, home=home)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Passed" in again.stdout
+    assert snapshot(project) == after
+
+
+def test_config_from_the_docs(hook_repo: Path, project: Path, home: Path) -> None:
     """The .pre-commit-config.yaml of the README, with args: [--service-accounts, k8s/]:
     a commit that touches only the Deployment still finds its ServiceAccount; the second run
     passes; validate reports every problem at its line."""
@@ -127,7 +155,6 @@ def test_config_from_the_docs(hook_repo: Path, project: Path, tmp_path: Path) ->
     ]}]}
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     git(project, "add", ".pre-commit-config.yaml")
-    home = tmp_path / "pc"
     first = pre_commit(project, "run", "--files", "k8s/web.yaml", home=home)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
