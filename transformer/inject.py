@@ -91,9 +91,6 @@ def inject(
                 f"{TENANT_ID}, or pass --tenant-id (or set AZURE_TENANT_ID)",
             )
         )
-    if problems:
-        return problems
-
     client_id = _annotations(account).get(CLIENT_ID)
     env = [
         ("AZURE_CLIENT_ID", client_id if isinstance(client_id, str) else ""),
@@ -103,7 +100,7 @@ def inject(
     ]
     plan = Plan(template, [(n, v) for n, v in env if v], skip_containers(annotations))
     sidecars = _sidecars(settings, port) if proxy else {}
-    problems += plan.containers(sidecars, settings.native_sidecar)
+    problems += plan.containers(sidecars, settings.native_sidecar)  # every problem, not the first
     if problems:
         return problems
     plan.volume(expiration)

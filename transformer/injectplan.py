@@ -7,6 +7,7 @@ are ours to replace; everything else the user wrote is left as it is.
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,7 +129,8 @@ class Plan:
         for index, mount in enumerate(mounts):
             if not isinstance(mount, dict):
                 continue
-            if mount.get("name") != TOKEN_VOLUME and mount.get("mountPath") == TOKEN_MOUNT_PATH:
+            at = mount.get("mountPath")
+            if mount.get("name") != TOKEN_VOLUME and isinstance(at, str) and posixpath.normpath(at) == TOKEN_MOUNT_PATH:
                 return [
                     Problem(
                         path + ("volumeMounts", index, "mountPath"),

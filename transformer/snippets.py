@@ -103,23 +103,29 @@ def _block_scalar(value: Any) -> str:
     return flow(value, json_mode=False) if isinstance(value, (dict, list)) else scalar(value)
 
 
-def flow(value: Any, *, json_mode: bool, indent: int | None = None, column: int = 0) -> str:
-    """Flow YAML or JSON; with ``indent``, one entry a line, continuation lines at ``column``."""
+def flow(value: Any, *, json_mode: bool, indent: int | None = None, column: int = 0,
+         pad: str = " ") -> str:
+    """Flow YAML or JSON; with ``indent``, one entry a line, continuation lines at ``column``
+    (counted in ``pad`` characters: a tab-indented file gets tabs)."""
+    inner = column + (indent or 0)
     if isinstance(value, dict):
-        parts = [f"{key_text(k, json_mode=json_mode)}: {flow(v, json_mode=json_mode, indent=indent, column=column + (indent or 0))}" for k, v in value.items()]
-        return _collection("{", "}", parts, indent, column)
+        parts = [f"{key_text(k, json_mode=json_mode)}: "
+                 f"{flow(v, json_mode=json_mode, indent=indent, column=inner, pad=pad)}"
+                 for k, v in value.items()]
+        return _collection("{", "}", parts, indent, column, pad)
     if isinstance(value, list):
-        parts = [flow(v, json_mode=json_mode, indent=indent, column=column + (indent or 0)) for v in value]
-        return _collection("[", "]", parts, indent, column)
+        parts = [flow(v, json_mode=json_mode, indent=indent, column=inner, pad=pad) for v in value]
+        return _collection("[", "]", parts, indent, column, pad)
     if json_mode:
         return json.dumps(value, ensure_ascii=False)
     return scalar(value, flow=True)
 
 
-def _collection(open_: str, close: str, parts: list[str], indent: int | None, column: int) -> str:
+def _collection(open_: str, close: str, parts: list[str], indent: int | None, column: int,
+                pad: str = " ") -> str:
     if not parts:
         return open_ + close
     if indent is None:
         return open_ + ", ".join(parts) + close
-    inner = "\n" + " " * (column + indent)
-    return open_ + inner + ("," + inner).join(parts) + "\n" + " " * column + close
+    inner = "\n" + pad * (column + indent)
+    return open_ + inner + ("," + inner).join(parts) + "\n" + pad * column + close

@@ -46,7 +46,15 @@ def apply(source: Source, edits_by_document: dict[int, list[Edit]]) -> str:
             patcher.add(edit)
         _check_region(source, index, patcher.patches)
         patches += patcher.patches
-    return splice(source.text, patches, source.newline)
+    return splice(source.text, patches + _line_break_at_end(source.text, patches), source.newline)
+
+
+def _line_break_at_end(text: str, patches: list[Patch]) -> list[Patch]:
+    """New lines after a last line that has no line break: give that line one, once."""
+    end = len(text)
+    if text and not text.endswith("\n") and any(p.start == end for p in patches):
+        return [Patch(end, end, -(1 << 30), -1, "\n")]
+    return []
 
 
 def _check_region(source: Source, index: int, patches: list[Patch]) -> None:
@@ -62,9 +70,10 @@ def _check_region(source: Source, index: int, patches: list[Patch]) -> None:
     start = text.rfind("\n", 0, node.start_mark.index) + 1
     following = [d.node for d in source.documents[index + 1 :] if d.node is not None]
     end = text.rfind("\n", 0, following[0].start_mark.index) + 1 if following else len(text)
+    region = text[start:end]
     shifted = [p._replace(start=p.start - start, end=p.end - start) for p in patches]
     try:
-        check_syntax(source.name, splice(text[start:end], shifted, "\n"))
+        check_syntax(source.name, splice(region, shifted + _line_break_at_end(region, shifted), "\n"))
     except InputError as e:
         raise AssertionError(f"an edit left {source.name} unreadable: {e}") from e
 
@@ -141,6 +150,7 @@ class _Patcher:
         self.patches: list[Patch] = []
         self._order = order
         self._depth = 0
+        self._shared_ids: set[int] | None = None
 
     def add(self, edit: Edit) -> None:
         self._depth = -len(edit.path)
@@ -235,12 +245,26 @@ class _Patcher:
             json_mode=self.style.json,
             indent=self._flow_step(node),
             column=self._item_column(node),
+            pad=self._pad(node),
         )
+
+    def _first_entry(self, node: yaml.Node) -> yaml.Node:
+        first: yaml.Node = node
+        if isinstance(node, yaml.MappingNode) and node.value:
+            first = node.value[0][0]
+        elif isinstance(node, yaml.SequenceNode) and node.value:
+            first = node.value[0]
+        return first
+
+    def _pad(self, node: yaml.Node) -> str:
+        """The character the collection's lines are indented with (tabs in some JSON)."""
+        start = self._line_start(self._first_entry(node).start_mark.index)
+        return "\t" if self.text.startswith("\t", start) else " "
 
     def _flow_insert(self, node: yaml.Node, index: int, text: str) -> None:
         items = self._flow_items(node)
         multiline = self._multiline(node)
-        sep = "\n" + " " * self._item_column(node) if multiline else " "
+        sep = "\n" + self._pad(node) * self._item_column(node) if multiline else " "
         if not items:
             at = node.start_mark.index + 1
             self._patch(at, at, text)
@@ -329,21 +353,45 @@ class _Patcher:
         return node
 
     def _check_local(self, path: Path, target: yaml.Node) -> None:
-        """Refuse to edit through an alias or a merge key: the text lives elsewhere, shared."""
+        """Refuse to edit text that stands for more than one place: a collection reached through
+        an alias (*name), one that an alias elsewhere repeats, or one fed by a merge key (<<)."""
         parent = self.document.node
         for depth in range(1, len(path) + 1):
             child = node_at(self.document.node, path[:depth])
             if parent is not None and child is not None and child.start_mark.index < parent.start_mark.index:
                 where = key_node_at(self.document.node, path[:depth]) or parent
                 self._unsupported(where, "a collection reached through a YAML alias (*name)")
+            if child is not None and id(child) in self._shared():
+                self._unsupported(child, "an anchored collection that an alias (*name) repeats")
             parent = child
-        children: list[yaml.Node] = []
         if isinstance(target, yaml.MappingNode):
-            children = [n for pair in target.value for n in pair]
-        elif isinstance(target, yaml.SequenceNode):
-            children = list(target.value)
-        if any(c.start_mark.index < target.start_mark.index for c in children):
-            self._unsupported(target, "a collection that takes entries from a merge key (<<) or alias")
+            # A merge key's entries are spliced in from elsewhere: their keys stand before us.
+            if any(k.start_mark.index < target.start_mark.index for k, _ in target.value):
+                self._unsupported(target, "a mapping that takes entries from a merge key (<<)")
+        elif (isinstance(target, yaml.SequenceNode) and target.value and not _flow(target)
+              and target.value[-1].start_mark.index < target.start_mark.index):
+            self._unsupported(target, "a sequence whose last item is an alias (*name)")
+
+    def _shared(self) -> set[int]:
+        """Collections of this document that stand in more than one place (anchor + aliases)."""
+        if self._shared_ids is None:
+            seen: set[int] = set()
+            shared: set[int] = set()
+            stack = [self.document.node] if self.document.node is not None else []
+            while stack:
+                node = stack.pop()
+                if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+                    continue
+                if id(node) in seen:
+                    shared.add(id(node))
+                    continue
+                seen.add(id(node))
+                if isinstance(node, yaml.MappingNode):
+                    stack.extend(n for pair in node.value for n in pair)
+                else:
+                    stack.extend(node.value)
+            self._shared_ids = shared
+        return self._shared_ids
 
     def _key_node(self, mapping: yaml.MappingNode, key: str | int) -> yaml.Node:
         found = None
@@ -362,7 +410,9 @@ class _Patcher:
             last = node.value[-1]
             if isinstance(node, yaml.MappingNode):
                 key, value = last
-                if value.end_mark.index <= key.end_mark.index:
+                # An alias (*name) stands on its key's line; its node's marks are the anchor's.
+                aliased = value.start_mark.index < key.start_mark.index
+                if aliased or value.end_mark.index <= key.end_mark.index:
                     return int(key.end_mark.index)
                 last = value
             node = last
@@ -371,6 +421,9 @@ class _Patcher:
     def _scalar_end(self, node: yaml.Node) -> int:
         end = int(node.end_mark.index)
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            header = self.text[node.start_mark.index : self.text.find("\n", node.start_mark.index)]
+            if "+" in header.split("#")[0]:
+                return end  # keep chomping (|+): the trailing blank lines are the value's own
             # A block scalar's mark runs past its trailing blank lines; stop after its last line.
             while end > node.start_mark.index and self.text[end - 1] in " \r\n":
                 end -= 1
@@ -389,7 +442,7 @@ class _Patcher:
     def _indent_of_line(self, index: int) -> int:
         start = self._line_start(index)
         end = start
-        while end < len(self.text) and self.text[end] == " ":
+        while end < len(self.text) and self.text[end] in " \t":
             end += 1
         return end - start
 
@@ -409,24 +462,24 @@ class _Patcher:
         return self._dash_offset(old)
 
     def _dash_column(self, seq: yaml.Node) -> int:
-        return int(seq.start_mark.column)
+        """The column of the items' dashes: the node's own mark may be an anchor or a tag."""
+        dash = self._dash_offset(seq.value[0])
+        return dash - self._line_start(dash)
 
     def _local_style(self, seq: yaml.Node) -> Style:
         """The file's style with the item offset this sequence itself uses."""
         if seq.value and not _flow(seq):
             first = seq.value[0]
-            if first.start_mark.line == seq.start_mark.line:
-                offset = first.start_mark.column - seq.start_mark.column
+            dash = self._dash_offset(first)
+            if self.text.count("\n", dash, first.start_mark.index) == 0:
+                offset = first.start_mark.index - dash
                 return Style(self.style.step, self.style.seq_indent, offset, self.style.json)
         return self.style
 
     # -- output ----------------------------------------------------------------------------
 
     def _emit(self, start: int, end: int, lines: list[str]) -> None:
-        text = "\n".join(lines) + "\n"
-        if start == len(self.text) and self.text and not self.text.endswith("\n"):
-            text = "\n" + text
-        self._patch(start, end, text)
+        self._patch(start, end, "\n".join(lines) + "\n")
 
     def _patch(self, start: int, end: int, text: str) -> None:
         self.patches.append(Patch(start, end, self._depth, self._order + len(self.patches), text))

@@ -1,8 +1,6 @@
-"""Inject fidelity and rule cases found by an audit that the CLI does not meet yet.
-
-Each test states what issue 2 asks for and is marked xfail(strict) until the transformer is
-fixed: when a fix lands, the xfail turns into an error and the marker must go.
-"""
+"""Inject fidelity and rule cases an audit found failing (all fixed since): anchored and tagged
+lists, keep-chomped scalars, files without a final line break, tab-indented JSON, and every
+problem of a pod reported at once."""
 
 from __future__ import annotations
 
@@ -38,8 +36,6 @@ def last_doc(out: bytes) -> Any:
     return list(yaml.safe_load_all(out))[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="a keep-chomped block scalar (|+) loses its trailing blank "
-                   "line: the new env is inserted inside the scalar's trailing lines")
 def test_keep_chomped_block_scalar_keeps_its_value(wi: Run) -> None:
     pod = f"""apiVersion: v1
 kind: Pod
@@ -63,8 +59,6 @@ spec:
     assert last_doc(out)["spec"]["containers"][0]["args"] == ["keep trailing\n\n"]
 
 
-@pytest.mark.xfail(strict=True, reason="a document without a final newline gets blank lines "
-                   "between the inserted blocks (after env, after volumeMounts)")
 def test_no_final_newline_adds_no_blank_lines(wi: Run) -> None:
     pod = f"""apiVersion: v1
 kind: Pod
@@ -81,8 +75,6 @@ spec:
     assert "\n\n" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="a user mount at the token directory written with a "
-                   "trailing slash is not seen: a second mount at the same directory is added")
 def test_user_mount_at_token_dir_with_trailing_slash_is_an_error(wi: Run) -> None:
     pod = f"""apiVersion: v1
 kind: Pod
@@ -107,8 +99,6 @@ spec:
     assert "mine" in r.stderr.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="tab-indented JSON gets space-indented insertions: "
-                   "indentation is not detected for tabs")
 def test_tab_indented_json_gets_tab_indented_insertions(wi: Run) -> None:
     pod = {"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": "p", "labels": {f"{P}use": "true"}},
@@ -123,8 +113,6 @@ def test_tab_indented_json_gets_tab_indented_insertions(wi: Run) -> None:
     assert all(set(indent) <= {"\t"} for indent in indents), sorted(indents, key=len)
 
 
-@pytest.mark.xfail(strict=True, reason="problems are not all reported at once: a bad annotation "
-                   "hides a conflicting user mount in the same pod")
 def test_every_problem_of_a_pod_is_reported(wi: Run) -> None:
     pod = f"""apiVersion: v1
 kind: Pod
@@ -169,9 +157,6 @@ spec:
 
 
 @pytest.mark.parametrize("env_line", ["env: &env", "env: !!seq", "env: &env !!seq"])
-@pytest.mark.xfail(strict=True, reason="appending to a block sequence with an anchor or tag on "
-                   "its key line indents the new items at the anchor's column: internal error, "
-                   "exit 4")
 def test_anchored_or_tagged_env_list_is_appended_to(wi: Run, env_line: str) -> None:
     out = inject(wi, _pod_with_env(env_line))
     [app, b] = last_doc(out)["spec"]["containers"]
@@ -180,8 +165,6 @@ def test_anchored_or_tagged_env_list_is_appended_to(wi: Run, env_line: str) -> N
         "AZURE_AUTHORITY_HOST"]
 
 
-@pytest.mark.xfail(strict=True, reason="an anchored env list that a skipped container reuses by "
-                   "alias crashes (exit 4) instead of the clean alias error (exit 3)")
 def test_anchored_env_shared_with_a_skipped_container_is_a_clean_error(wi: Run) -> None:
     pod = _pod_with_env("env: &env").replace(
         "  - name: b\n    image: nginx\n", "  - name: b\n    image: nginx\n    env: *env\n"
@@ -191,8 +174,6 @@ def test_anchored_env_shared_with_a_skipped_container_is_a_clean_error(wi: Run) 
     assert "alias" in r.stderr.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="an alias of a scalar (image: *img) makes the container "
-                   "refused as if a collection were shared; nothing shared is rewritten")
 def test_scalar_alias_in_a_container_does_not_block_injection(wi: Run) -> None:
     pod = f"""apiVersion: v1
 kind: Pod

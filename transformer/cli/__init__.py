@@ -157,6 +157,6 @@ def _run(args: list[str], debug: bool) -> int:
         if debug:
             raise
         click.echo(f"wi-transform: internal error: {type(e).__name__}: {e} "
-                   "(rerun with --debug for a traceback, and please report it)", err=True)
+                   "(rerun as `wi-transform --debug ...` for a traceback, and please report it)", err=True)
         return EXIT_BUG
     return int(code or 0)
