@@ -573,3 +573,12 @@ def test_validate_takes_the_strictness_and_version_it_suggests(wi: Run, tmp_path
     assert strict.returncode == 3 and "(or pass --no-strict)" in strict.stderr.decode()
     assert wi("inject", "--validate", "--no-strict", f).returncode == 0
     assert wi("inject", "--validate", "--no-strict", "-k", "1.29", f).returncode == 0
+
+
+def test_an_unwritable_report_is_a_usage_error_before_any_file_is_written(wi: Run, tmp_path: Path) -> None:
+    f = tmp_path / "w.yaml"
+    f.write_text(stream(SA, deployment()))
+    before = f.read_bytes()
+    r = wi("inject", "--tenant-id", TENANT, "-i", "--report", tmp_path / "no" / "such" / "r.txt", f)
+    assert r.returncode == 2 and "--report" in r.stderr.decode()
+    assert f.read_bytes() == before

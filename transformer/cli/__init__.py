@@ -89,18 +89,27 @@ def output_mode(in_place: bool, check: bool, paths: Sequence[str]) -> Any:
 
 def emit(mode: str, result: Any, write: Callable[[], None], report: str,
          report_file: str | None) -> None:
-    """A rewriting command's output: the stream, a diff, or the files; then its report."""
-    if mode == "stdout":
-        sys.stdout.buffer.write(result.stream())
-        sys.stdout.flush()
-    elif mode == "check":
-        sys.stdout.write(result.diff())
-    else:
-        write()
-    sys.stderr.write(report)
-    if report_file:
-        with open(report_file, "w", encoding="utf-8") as f:
-            f.write(report)
+    """A rewriting command's output: the stream, a diff, or the files; then its report.
+
+    The report file is opened first: if it cannot be written, nothing else is either."""
+    try:
+        saved = open(report_file, "w", encoding="utf-8") if report_file else None  # noqa: SIM115
+    except OSError as e:
+        raise UsageError(f"--report {report_file}: cannot write it ({e.strerror})") from e
+    try:
+        if mode == "stdout":
+            sys.stdout.buffer.write(result.stream())
+            sys.stdout.flush()
+        elif mode == "check":
+            sys.stdout.write(result.diff())
+        else:
+            write()
+        sys.stderr.write(report)
+        if saved is not None:
+            saved.write(report)
+    finally:
+        if saved is not None:
+            saved.close()
 
 
 def settings_from(flags: dict[str, Any]) -> Any:
