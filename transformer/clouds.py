@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import UsageError
 
 
-@dataclass(frozen=True)
-class Cloud:
+class Cloud(NamedTuple):
     name: str
     authority_host: str
     resource_manager: str

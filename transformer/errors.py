@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -11,8 +11,7 @@ EXIT_BAD_INPUT = 3
 EXIT_BUG = 4
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where a problem is: 1-based line and column, as editors and GitHub count them."""
 
     path: str

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import edits as ed
 from .edits import Edit
@@ -20,8 +19,7 @@ from .objects import as_map as _map
 from .wi import AUDIENCE, MARKER, PROXY, PROXY_INIT, TOKEN_MOUNT_PATH, TOKEN_PATH, TOKEN_VOLUME
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Why a template cannot be injected; ``path`` is relative to the template or account."""
 
     path: Path

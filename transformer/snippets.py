@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .manifest import STR_TAG, resolve_plain
 
@@ -17,8 +16,7 @@ _OTHER_READERS = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|=")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_./-]+")
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """How a file indents: mapping step, sequence dash offset under a key, item content offset."""
 
     step: int = 2

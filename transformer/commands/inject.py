@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .. import edits as ed
 from .. import files, inject, inputs, textpatch, wi
@@ -16,8 +17,7 @@ from ..stringvalues import non_strings
 from ..workloads import pod_template
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One line of the per-resource report."""
 
     title: str
