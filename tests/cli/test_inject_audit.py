@@ -36,17 +36,14 @@ def last_doc(out: bytes) -> Any:
     return list(yaml.safe_load_all(out))[-1]
 
 
+def pod(body: str, annotations: str = "") -> str:
+    """A labelled Pod on ServiceAccount ``sa``; ``body`` is the YAML after ``containers:``."""
+    head = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    {P}use: \"true\"\n"
+    return head + annotations + "spec:\n  serviceAccountName: sa\n  containers:\n" + body
+
+
 def test_keep_chomped_block_scalar_keeps_its_value(wi: Run) -> None:
-    pod = f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
+    text = pod("""  - name: app
     image: nginx
     args:
     - |+
@@ -54,47 +51,29 @@ spec:
 
   - name: b
     image: nginx
-"""
-    out = inject(wi, pod)
+""")
+    out = inject(wi, text)
     assert last_doc(out)["spec"]["containers"][0]["args"] == ["keep trailing\n\n"]
 
 
 def test_no_final_newline_adds_no_blank_lines(wi: Run) -> None:
-    pod = f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
-    image: nginx"""
-    out = inject(wi, pod).decode()
+    text = pod("""  - name: app
+    image: nginx""")
+    out = inject(wi, text).decode()
     assert "\n\n" not in out, out
 
 
 def test_user_mount_at_token_dir_with_trailing_slash_is_an_error(wi: Run) -> None:
-    pod = f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
+    text = pod("""  - name: app
     image: nginx
     volumeMounts:
     - name: mine
       mountPath: /var/run/secrets/azure/tokens/
   volumes:
   - name: mine
-    emptyDir: {{}}
-"""
-    r = wi("inject", input=SA + "---\n" + pod)
+    emptyDir: {}
+""")
+    r = wi("inject", input=SA + "---\n" + text)
     assert r.returncode == 3, r.stdout.decode()
     assert "mine" in r.stderr.decode()
 
@@ -114,46 +93,26 @@ def test_tab_indented_json_gets_tab_indented_insertions(wi: Run) -> None:
 
 
 def test_every_problem_of_a_pod_is_reported(wi: Run) -> None:
-    pod = f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-  annotations:
-    {P}service-account-token-expiration: "86401"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
+    text = pod("""  - name: app
     image: nginx
-    volumeMounts: [{{name: mine, mountPath: /var/run/secrets/azure/tokens}}]
-  volumes: [{{name: mine, emptyDir: {{}}}}]
-"""
-    r = wi("inject", input=SA + "---\n" + pod)
+    volumeMounts: [{name: mine, mountPath: /var/run/secrets/azure/tokens}]
+  volumes: [{name: mine, emptyDir: {}}]
+""", annotations=f'  annotations:\n    {P}service-account-token-expiration: "86401"\n')
+    r = wi("inject", input=SA + "---\n" + text)
     assert r.returncode == 3
     err = r.stderr.decode()
     assert "service-account-token-expiration" in err and "mine" in err, err
 
 
 def _pod_with_env(env_line: str) -> str:
-    return f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
+    return pod(f"""  - name: app
     image: nginx
     {env_line}
     - name: A
       value: "1"
   - name: b
     image: nginx
-"""
+""")
 
 
 @pytest.mark.parametrize("env_line", ["env: &env", "env: !!seq", "env: &env !!seq"])
@@ -166,30 +125,21 @@ def test_anchored_or_tagged_env_list_is_appended_to(wi: Run, env_line: str) -> N
 
 
 def test_anchored_env_shared_with_a_skipped_container_is_a_clean_error(wi: Run) -> None:
-    pod = _pod_with_env("env: &env").replace(
+    text = _pod_with_env("env: &env").replace(
         "  - name: b\n    image: nginx\n", "  - name: b\n    image: nginx\n    env: *env\n"
     ).replace("spec:\n", f"  annotations:\n    {P}skip-containers: b\nspec:\n", 1)
-    r = wi("inject", input=SA + "---\n" + pod)
+    r = wi("inject", input=SA + "---\n" + text)
     assert r.returncode == 3, r.stderr.decode()
     assert "alias" in r.stderr.decode()
 
 
 def test_scalar_alias_in_a_container_does_not_block_injection(wi: Run) -> None:
-    pod = f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-  labels:
-    {P}use: "true"
-spec:
-  serviceAccountName: sa
-  containers:
-  - name: app
+    text = pod("""  - name: app
     image: &img nginx
   - name: b
     image: *img
-"""
-    out = inject(wi, pod)
+""")
+    out = inject(wi, text)
     for container in last_doc(out)["spec"]["containers"]:
         assert container["image"] == "nginx"
         assert any(e["name"] == "AZURE_CLIENT_ID" for e in container["env"])
