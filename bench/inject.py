@@ -19,8 +19,8 @@ from pathlib import Path
 import yaml
 
 from tests.corpus import accounts_for, labelled
-from transformer.commands.inject import inject_sources
-from transformer.manifest import parse
+from transformer.inject.streams import inject_sources
+from transformer.manifest.stream import parse
 from transformer.options import InjectOptions, InjectSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from transformer.commands.validate import validate_sources
-from transformer.manifest import parse
+from transformer.manifest.stream import parse
 from transformer.options import ValidateOptions
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
-from transformer import textpatch
-from transformer.edits import AddKey, Edit
-from transformer.manifest import Source, parse
-from transformer.workloads import template_path
+from transformer.kube.workloads import template_path
+from transformer.manifest import textpatch
+from transformer.manifest.edits import AddKey, Edit
+from transformer.manifest.stream import Source, parse
 
 USE = "azure.workload.identity/use"
 CLIENT = "00000000-0000-0000-0000-00000000000c"

@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transformer.errors import InputErrors, UsageError
-from transformer.federated import Subject, plan, render
-from transformer.federated_arm import literal
-from transformer.federated_bicep import string as bicep_string
-from transformer.federated_names import VALID, credential_name, unique_names
-from transformer.federated_shell import Var, quote, word
-from transformer.federated_terraform import string as hcl_string
+from transformer.federated.arm import literal
+from transformer.federated.bicep import string as bicep_string
+from transformer.federated.credentials import Subject
+from transformer.federated.names import VALID, credential_name, unique_names
+from transformer.federated.plan import plan, render
+from transformer.federated.shell import Var, quote, word
+from transformer.federated.terraform import string as hcl_string
 from transformer.options import FederatedOptions
 
 from .conftest import CLIENT, IDENTITY_ID, ISSUER, OTHER_CLIENT, SUBSCRIPTION

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from transformer.federated import Subject, plan, render, renderer
+from transformer.federated.credentials import Subject
+from transformer.federated.plan import plan, render, renderer
 from transformer.options import FederatedOptions
 
 from .conftest import (

@@ -230,7 +230,7 @@ def test_not_a_resource_list_is_a_usage_error(wi: Run) -> None:
 
 
 def test_schema_describes_exactly_the_fields_the_function_reads() -> None:
-    from transformer import krm as module
+    from transformer.integrations import krm as module
 
     assert set(SCHEMA["properties"]["spec"]["properties"]) == set(module.SPEC_FIELDS)
 

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transformer import documents
-from transformer.manifest import Source, parse
-from transformer.textpatch import splice
+from transformer.manifest import documents
+from transformer.manifest.stream import Source, parse
+from transformer.manifest.textpatch import splice
 
 HELM = """\
 ---

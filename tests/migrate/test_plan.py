@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
-from transformer import inputs, migrate
-from transformer.accounts import Accounts
 from transformer.commands.migrate import rewrite
-from transformer.manifest import parse
+from transformer.kube.accounts import Accounts
+from transformer.manifest import inputs
+from transformer.manifest.stream import parse
+from transformer.migrate import plan as migrate
 from transformer.options import MigrateOptions
 
 USE = "azure.workload.identity/use"

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from tests import oracle
 from tests.conftest import TENANT
-from transformer.commands.inject import inject_sources
-from transformer.manifest import parse
+from transformer.inject.streams import inject_sources
+from transformer.manifest.stream import parse
 from transformer.options import InjectOptions, InjectSettings
 
 P = "azure.workload.identity/"

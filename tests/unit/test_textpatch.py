@@ -7,10 +7,10 @@ import json
 import pytest
 import yaml
 
-from transformer.edits import AddKey, Delete, Edit, Insert, Replace
 from transformer.errors import InputError
-from transformer.manifest import parse
-from transformer.textpatch import apply
+from transformer.manifest.edits import AddKey, Delete, Edit, Insert, Replace
+from transformer.manifest.stream import parse
+from transformer.manifest.textpatch import apply
 
 
 def patch(text: str, *edits: Edit, name: str = "f.yaml", doc: int = 0) -> str:
@@ -132,7 +132,7 @@ def test_two_additions_at_one_point_nest_correctly() -> None:
 
 
 def test_an_edit_that_would_leave_the_document_unreadable_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    from transformer import snippets
+    from transformer.manifest import snippets
 
     monkeypatch.setattr(snippets, "block_item", lambda *a, **k: ["- [unclosed"])
     with pytest.raises(AssertionError, match="unreadable"):

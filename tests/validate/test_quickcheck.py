@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CORPUS
-from transformer import kubeschemas
-from transformer.manifest import parse
-from transformer.quickcheck import Compiler
+from transformer.kube import schemas as kubeschemas
+from transformer.kube.quickcheck import Compiler
+from transformer.manifest.stream import parse
 
 VERSION = "1.37"
 SCALARS = st.one_of(

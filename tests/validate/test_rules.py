@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transformer.rules import RULES
+from transformer.validate.rules import RULES
 
 from .conftest import VALIDATE_DATA, Case, cases, validate_json
 

@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from transformer import apiversions, kubeschemas
-from transformer.validate import POD_TEMPLATE_RULES, SERVICE_ACCOUNT_RULES, UserSchemas, schemas_dir
+from transformer.kube import apiversions
+from transformer.kube import schemas as kubeschemas
+from transformer.validate.schemas import (
+    POD_TEMPLATE_RULES,
+    SERVICE_ACCOUNT_RULES,
+    UserSchemas,
+    schemas_dir,
+)
 
 ANNOTATIONS = ("properties", "metadata", "properties", "annotations", "properties")
 

@@ -13,7 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_BUG, EXIT_OK, InputErrors, UsageError, WiTransformError
-from ..wi import PROXY_LOG_LEVELS
+from ..identity.names import PROXY_LOG_LEVELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,7 +113,7 @@ def emit(mode: str, result: Any, write: Callable[[], None], report: str,
 
 
 def settings_from(flags: dict[str, Any]) -> Any:
-    from ..clouds import cloud
+    from ..identity.clouds import cloud
     from ..options import UPSTREAM_PROXY_IMAGE, UPSTREAM_PROXY_INIT_IMAGE, InjectSettings
 
     return InjectSettings(

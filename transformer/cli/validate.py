@@ -32,8 +32,8 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, strict: boo
     Exit 0 without errors, 1 with errors, 2 on bad usage, 3 when an input cannot be read.
     """
     from ..commands import validate as command
-    from ..formats import render
     from ..options import ValidateOptions
+    from ..validate.formats import render
 
     options = ValidateOptions(
         paths=paths,

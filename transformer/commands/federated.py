@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import inputs, wi
-from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location
-from ..federated import Subject, Warn, render
-from ..federated_identity import RESOURCE_ID_FORM, client_id_problem, parse_resource_id
-from ..manifest import Path, Source
+from ..federated.credentials import Subject
+from ..federated.identity import RESOURCE_ID_FORM, client_id_problem, parse_resource_id
+from ..federated.plan import Warn, render
+from ..identity import names as wi
+from ..kube.accounts import Accounts
+from ..kube.stringvalues import non_strings
+from ..manifest import inputs
+from ..manifest.stream import Path, Source
 from ..options import FederatedOptions
-from ..stringvalues import non_strings
 
 
 def run(options: FederatedOptions, *, warn: Warn | None = None) -> str:

@@ -2,80 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from .. import edits as ed
-from .. import files, inject, inputs, textpatch, wi
-from ..accounts import Accounts
-from ..errors import InputError, InputErrors
-from ..manifest import Resource, Source
-from ..options import InjectOptions, InjectSettings
-from ..stringvalues import non_strings
-from ..workloads import pod_template
-
-
-class Entry(NamedTuple):
-    """One line of the per-resource report."""
-
-    title: str
-    status: str
-    detail: str = ""
-    warnings: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        return f"{self.title}: {self.status}" + (f" ({self.detail})" if self.detail else "")
-
-
-@dataclass
-class Rewritten:
-    source: Source
-    text: str
-
-    @property
-    def changed(self) -> bool:
-        return self.text != self.source.text
-
-
-@dataclass
-class InjectResult:
-    outputs: list[Rewritten] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[Rewritten]:
-        return [o for o in self.outputs if o.changed]
-
-    def stream(self) -> bytes:
-        """All outputs as one manifest stream, in input order."""
-        return join_stream(self.outputs[0].source, (o.text for o in self.outputs)) if self.outputs else b""
-
-    def diff(self) -> str:
-        import difflib  # only --check needs it
-
-        chunks: list[str] = []
-        for out in self.changed:
-            chunks += difflib.unified_diff(
-                out.source.text.splitlines(keepends=True),
-                out.text.splitlines(keepends=True),
-                fromfile=f"a/{out.source.name}",
-                tofile=f"b/{out.source.name}",
-            )
-        return "".join(chunks)
-
-
-def join_stream(first: Source, texts: Iterable[str]) -> bytes:
-    parts: list[str] = []
-    for text in texts:
-        if parts:
-            if not parts[-1].endswith("\n"):
-                parts.append("\n")
-            if not text.startswith("---"):
-                parts.append("---\n")
-        parts.append(text)
-    return first.encode("".join(parts))
+from ..errors import InputError
+from ..inject.streams import InjectResult, inject_sources
+from ..manifest import files, inputs
+from ..manifest.stream import Resource
+from ..options import InjectOptions
 
 
 def run(options: InjectOptions, extra_accounts: Iterable[Resource] = ()) -> InjectResult:
@@ -83,38 +16,11 @@ def run(options: InjectOptions, extra_accounts: Iterable[Resource] = ()) -> Inje
     errors: list[InputError] = []
     sources = inputs.load(options.paths, errors)
     if options.from_cluster:
-        from .. import cluster  # imports kubernetes: only on this path
+        from ..integrations import cluster  # imports kubernetes: only on this path
 
         found, options = cluster.lookup(sources, options)
         extra_accounts = [*extra_accounts, *found]
     return inject_sources(sources, options, extra_accounts, errors)
-
-
-def inject_sources(
-    sources: list[Source],
-    options: InjectOptions,
-    extra_accounts: Iterable[Resource] = (),
-    errors: Iterable[InputError] = (),
-) -> InjectResult:
-    accounts = Accounts(options.namespace)
-    if options.service_accounts:
-        accounts.add_from(inputs.resources(inputs.load(options.service_accounts)))
-    accounts.add_from(extra_accounts)
-    accounts.add_from(inputs.resources(sources))
-    injector = _Injector(accounts, options)
-    injector.errors += errors
-    result = InjectResult()
-    for source in sources:
-        by_document = injector.source(source, result.entries)
-        try:
-            text = textpatch.apply(source, by_document) if by_document else source.text
-        except InputError as e:
-            injector.errors.append(e)
-            text = source.text
-        result.outputs.append(Rewritten(source, text))
-    if injector.errors:
-        raise InputErrors(injector.errors)
-    return result
 
 
 def write(result: InjectResult) -> None:
@@ -125,67 +31,3 @@ def write(result: InjectResult) -> None:
     )
 
 
-class _Injector:
-    def __init__(self, accounts: Accounts, options: InjectOptions) -> None:
-        self.accounts = accounts
-        self.options = options
-        self.settings: InjectSettings = options.settings
-        self.errors: list[InputError] = []
-
-    def source(self, source: Source, entries: list[Entry]) -> dict[int, list[ed.Edit]]:
-        by_document: dict[int, list[ed.Edit]] = defaultdict(list)
-        for document in source.documents:
-            if document.scalar is not None:
-                # What the API server could not decode into an object; a list or a mapping
-                # without kind (a values file, a kustomization) is only passed through.
-                self.errors.append(InputError(
-                    f"not a Kubernetes object but the scalar {document.scalar!r}: a manifest "
-                    "document is a mapping with apiVersion and kind",
-                    source.location(document.node)))
-                continue
-            for resource in document.resources():
-                entry, edits = self.resource(resource)
-                entries.append(entry)
-                by_document[document.index] += ed.prefixed(resource.prefix, edits)
-        return {k: v for k, v in by_document.items() if v}
-
-    def resource(self, resource: Resource) -> tuple[Entry, list[ed.Edit]]:
-        title = resource.title(self.options.namespace)
-        if resource.kind == "ServiceAccount":
-            self.errors += non_strings(resource, ("metadata",), prefix=wi.PREFIX, title=title)
-        located = pod_template(resource)
-        if located is None:
-            return Entry(title, "skipped"), []
-        path, template = located
-        found = list(non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title))
-        self.errors += found
-        namespace = resource.namespace or self.options.namespace
-        account_name = inject.service_account_name(template)
-        account = self.accounts.get(namespace, account_name)
-        account_data = account.data if account is not None else None
-        if found or not inject.is_triggered(template, account_data):
-            return Entry(title, "skipped", "not labelled " + wi.USE), []
-        if account is None:
-            self.errors.append(
-                InputError(
-                    f"{title} uses ServiceAccount {namespace}/{account_name}, which is in none "
-                    "of the inputs: add its manifest to the inputs, point --service-accounts at "
-                    "the file or directory that has it, or use --from-cluster",
-                    resource.location(path + ("spec", "serviceAccountName")),
-                )
-            )
-            return Entry(title, "failed"), []
-        outcome = inject.inject(template, account.data, self.settings)
-        if isinstance(outcome, list):
-            for problem in outcome:
-                where = (
-                    account.location(problem.path)
-                    if problem.on_account
-                    else resource.location(path + problem.path)
-                )
-                self.errors.append(InputError(f"{title}: {problem.message}", where))
-            return Entry(title, "failed"), []
-        detail = "proxy" if outcome.proxy else ""
-        return Entry(title, outcome.status, detail, tuple(outcome.warnings)), ed.prefixed(
-            path, outcome.edits
-        )

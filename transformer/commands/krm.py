@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from .. import files, inputs, krm
 from ..errors import InputError, InputErrors
-from ..manifest import Resource, Source, parse
+from ..inject.streams import InjectResult
+from ..integrations import krm
+from ..manifest import files, inputs
+from ..manifest.stream import Resource, Source, parse
 from ..options import InjectOptions
 from . import postrender
-from .inject import InjectResult
 
 NAME = "<stdin>"
 

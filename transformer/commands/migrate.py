@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import federated, files, inputs, migrate
-from ..accounts import Accounts
 from ..errors import InputError, InputErrors, Location
-from ..manifest import Source
-from ..migrationplan import OTHERS_NOTE, Migration, Plan
-from ..migrationrewrite import reparse, rewrite
+from ..federated import plan as federated
+from ..inject.streams import InjectResult, Rewritten, inject_sources, join_stream
+from ..kube.accounts import Accounts
+from ..manifest import files, inputs
+from ..manifest.stream import Source
+from ..migrate import plan as migrate
+from ..migrate.outcome import OTHERS_NOTE, Migration, Plan
+from ..migrate.rewrite import reparse, rewrite
 from ..options import FederatedOptions, InjectOptions, InjectSettings, MigrateOptions
 from ..report import inject_report
-from .inject import InjectResult, Rewritten, inject_sources, join_stream
 from .inject import write as write_outputs
 
 

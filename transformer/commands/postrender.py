@@ -8,9 +8,9 @@ output must be all or nothing: the caller writes it only once this has returned.
 from __future__ import annotations
 
 from ..errors import InputError, InputErrors
-from ..manifest import parse
+from ..inject.streams import InjectResult, inject_sources
+from ..manifest.stream import parse
 from ..options import InjectOptions
-from .inject import InjectResult, inject_sources
 
 NAME = "<stdin>"
 

@@ -7,17 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING
 
-from .. import apiversions, files, identitychecks, inputs, kubeschemas
-from .. import validate as schemas
-from ..accounts import Accounts
-from ..duplicatekeys import duplicate_keys
 from ..errors import InputError, InputErrors, Location, UsageError
-from ..findings import Finding, Severity, at, count, on, ordered, title
-from ..manifest import Document, Resource, Source, parse
+from ..kube import apiversions
+from ..kube import schemas as kubeschemas
+from ..kube.accounts import Accounts
+from ..manifest import files, inputs
+from ..manifest.duplicatekeys import duplicate_keys
+from ..manifest.stream import Document, Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
+from ..validate import identitychecks, schemas
+from ..validate.findings import Finding, Severity, at, count, on, ordered, title
 
 if TYPE_CHECKING:
-    from .inject import Rewritten
+    from ..inject.streams import Rewritten
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Federated identity credentials: the plan of which identity trusts which ServiceAccount, and its renderers."""

@@ -1,0 +1,1 @@
+"""The webhook's mutation done at build time: which pod templates to change, and how."""

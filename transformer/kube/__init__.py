@@ -1,0 +1,1 @@
+"""What Kubernetes defines: workload kinds, objects, ServiceAccounts, API versions, schemas, selectors."""

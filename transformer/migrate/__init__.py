@@ -1,0 +1,1 @@
+"""aad-pod-identity to workload identity: reading its objects, matching bindings, planning the rewrite."""

@@ -1,0 +1,1 @@
+"""Offline validation: Kubernetes schemas, workload-identity rules, findings and their output formats."""
