@@ -9,6 +9,22 @@ UPSTREAM_PROXY_IMAGE = "mcr.microsoft.com/oss/azure/workload-identity/proxy:v1.6
 UPSTREAM_PROXY_INIT_IMAGE = "mcr.microsoft.com/oss/azure/workload-identity/proxy-init:v1.6.0"
 
 Mode = Literal["stdout", "in-place", "check"]
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """The webhook's custom token endpoint (AKS identity bindings), as its flags and ConfigMap
+    give it; ``None``: not given, so that ``--from-cluster`` may fill it from the ConfigMap."""
+
+    annotation_suffix: str | None = None
+    audience: str | None = None
+    token_proxy: str | None = None
+    sni_name: str | None = None
+    ca_data: str | None = None
+    ca_configmap: str | None = None
+    ctb_signer: str | None = None
+    ctb_label_selector: str | None = None  # the JSON of a LabelSelector
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,8 @@ class InjectSettings:
     proxy_init_image: str = UPSTREAM_PROXY_INIT_IMAGE
     native_sidecar: bool = True
     log_level: str = "info"
+    audience: str = TOKEN_EXCHANGE_AUDIENCE
+    endpoint: TokenEndpoint = field(default_factory=TokenEndpoint)
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,6 @@ FederatedTarget = Literal["identity", "app"]
 FEDERATED_FORMATS: tuple[FederatedFormat, ...] = (
     "az-rest", "az-cli", "graph", "json", "bicep", "terraform", "arm",
 )
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -54,28 +54,62 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def inject_flags(f: F) -> F:
-    """The flags that decide what is injected; shared by inject, post-render, migrate --inject."""
-    decorators = [
-        click.option("-n", "--namespace", default="default", show_default=True,
-                     help="Namespace of objects that name none."),
-        click.option("--service-accounts", "service_accounts", multiple=True, metavar="PATH",
-                     help="Files or directories read for ServiceAccounts only (never written)."),
-        click.option("--tenant-id", envvar="AZURE_TENANT_ID",
-                     help="Tenant for ServiceAccounts without the tenant-id annotation [env AZURE_TENANT_ID]."),
-        click.option("--cloud", default="AzurePublicCloud", show_default=True,
-                     help="Azure cloud: AzurePublicCloud, AzureChinaCloud, AzureUSGovernmentCloud."),
-        click.option("--proxy-image", default=None, help="Image of the azwi-proxy sidecar."),
-        click.option("--proxy-init-image", default=None, help="Image of the azwi-proxy-init container."),
-        click.option("--native-sidecar/--no-native-sidecar", default=True, show_default=True,
-                     help="Run the proxy as a native sidecar: every node must run Kubernetes 1.29+ "
-                          "(upstream waits for 1.32, the skew policy's guarantee)."),
-        click.option("--proxy-log-level", default="info", show_default=True,
-                     type=click.Choice(list(PROXY_LOG_LEVELS)),
-                     help="--log-level of the proxy sidecar (warning is upstream's empty level)."),
-    ]
+    """The flags that decide what is injected; shared by inject, post-render, krm."""
+    return _decorated(f, [*_SETTINGS_FLAGS, _AUDIENCE_FLAG, *_ENDPOINT_FLAGS])
+
+
+def migrate_inject_flags(f: F) -> F:
+    """inject_flags without --audience: migrate's own --audience gives the token's audience."""
+    return _decorated(f, [*_SETTINGS_FLAGS, *_ENDPOINT_FLAGS])
+
+
+def _decorated(f: F, decorators: list[Callable[[F], F]]) -> F:
     for decorator in reversed(decorators):
         f = decorator(f)
     return f
+
+
+_SETTINGS_FLAGS: list[Any] = [
+    click.option("-n", "--namespace", default="default", show_default=True,
+                 help="Namespace of objects that name none."),
+    click.option("--service-accounts", "service_accounts", multiple=True, metavar="PATH",
+                 help="Files or directories read for ServiceAccounts only (never written)."),
+    click.option("--tenant-id", envvar="AZURE_TENANT_ID",
+                 help="Tenant for ServiceAccounts without the tenant-id annotation [env AZURE_TENANT_ID]."),
+    click.option("--cloud", default="AzurePublicCloud", show_default=True,
+                 help="Azure cloud: AzurePublicCloud, AzureChinaCloud, AzureUSGovernmentCloud."),
+    click.option("--proxy-image", default=None, help="Image of the azwi-proxy sidecar."),
+    click.option("--proxy-init-image", default=None, help="Image of the azwi-proxy-init container."),
+    click.option("--native-sidecar/--no-native-sidecar", default=True, show_default=True,
+                 help="Run the proxy as a native sidecar: every node must run Kubernetes 1.29+ "
+                      "(upstream waits for 1.32, the skew policy's guarantee)."),
+    click.option("--proxy-log-level", default="info", show_default=True,
+                 type=click.Choice(list(PROXY_LOG_LEVELS)),
+                 help="--log-level of the proxy sidecar (warning is upstream's empty level)."),
+]
+_AUDIENCE_FLAG = click.option(
+    "--audience", default=None, metavar="AUDIENCE",
+    help="Audience of the projected service account token, as the webhook's --audience "
+         "[default: api://AzureADTokenExchange].")
+_ENDPOINT_FLAGS: list[Any] = [
+    click.option("--custom-token-endpoint-annotation-suffix", "annotation_suffix", metavar="S",
+                 help='Custom token endpoint (AKS identity bindings): pod templates annotated '
+                      'azure.workload.identity/use-S: "true" get it. As the webhook\'s flag.'),
+    click.option("--custom-token-endpoint-audience", "endpoint_audience", metavar="AUDIENCE",
+                 help="Audience of the token of those pods (needed with the suffix)."),
+    click.option("--kubernetes-token-proxy", "token_proxy", metavar="URL",
+                 help="Their AZURE_KUBERNETES_TOKEN_PROXY."),
+    click.option("--kubernetes-sni-name", "sni_name", metavar="NAME",
+                 help="Their AZURE_KUBERNETES_SNI_NAME."),
+    click.option("--kubernetes-ca-data", "ca_data", metavar="PEM|@FILE",
+                 help="Their AZURE_KUBERNETES_CA_DATA: the CA itself, or @FILE to read it."),
+    click.option("--kubernetes-ca-configmap", "ca_configmap", metavar="NAME",
+                 help="ConfigMap whose ca.crt the token volume holds as ca-cert/ca.crt."),
+    click.option("--kubernetes-ca-ctb-signer", "ctb_signer", metavar="NAME",
+                 help="ClusterTrustBundle signer whose bundle the token volume holds instead."),
+    click.option("--kubernetes-ca-ctb-label-selector", "ctb_label_selector", metavar="JSON",
+                 help='LabelSelector of those bundles, e.g. \'{"matchLabels":{"a":"b"}}\'.'),
+]
 
 
 def output_mode(in_place: bool, check: bool, paths: Sequence[str]) -> Any:
@@ -112,10 +146,24 @@ def emit(mode: str, result: Any, write: Callable[[], None], report: str,
             saved.close()
 
 
-def settings_from(flags: dict[str, Any]) -> Any:
-    from ..identity.clouds import cloud
-    from ..options import UPSTREAM_PROXY_IMAGE, UPSTREAM_PROXY_INIT_IMAGE, InjectSettings
+def settings_from(flags: dict[str, Any], pending: Collection[str] = ()) -> Any:
+    """The injection settings of the flags; UsageError when the webhook would refuse them.
 
+    ``pending``: the settings that may still come from elsewhere (--from-cluster: the webhook's
+    ConfigMap; krm: the function config), whose checks wait for them."""
+    from ..identity import endpoint
+    from ..identity.clouds import cloud
+    from ..options import (
+        TOKEN_EXCHANGE_AUDIENCE,
+        UPSTREAM_PROXY_IMAGE,
+        UPSTREAM_PROXY_INIT_IMAGE,
+        InjectSettings,
+    )
+
+    token_endpoint = _token_endpoint(flags)
+    problems = endpoint.problems(token_endpoint, pending)
+    if problems:
+        raise UsageError("; ".join(problems))
     return InjectSettings(
         authority_host=cloud(flags["cloud"]).authority_host,
         tenant_id=flags["tenant_id"] or None,
@@ -123,6 +171,32 @@ def settings_from(flags: dict[str, Any]) -> Any:
         proxy_init_image=flags["proxy_init_image"] or UPSTREAM_PROXY_INIT_IMAGE,
         native_sidecar=flags["native_sidecar"],
         log_level=PROXY_LOG_LEVELS[flags["proxy_log_level"]],
+        audience=flags.get("audience") or TOKEN_EXCHANGE_AUDIENCE,
+        endpoint=token_endpoint,
+    )
+
+
+def _token_endpoint(flags: dict[str, Any]) -> Any:
+    from ..options import TokenEndpoint
+
+    ca_data = flags["ca_data"]
+    if ca_data is not None and ca_data.startswith("@"):
+        try:
+            with open(ca_data[1:], encoding="utf-8") as f:
+                ca_data = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
+            raise UsageError(f"--kubernetes-ca-data {ca_data}: cannot read {ca_data[1:]} "
+                             f"({reason}): name a PEM file, or give the PEM itself") from e
+    return TokenEndpoint(
+        annotation_suffix=flags["annotation_suffix"],
+        audience=flags["endpoint_audience"],
+        token_proxy=flags["token_proxy"],
+        sni_name=flags["sni_name"],
+        ca_data=ca_data,
+        ca_configmap=flags["ca_configmap"],
+        ctb_signer=flags["ctb_signer"],
+        ctb_label_selector=flags["ctb_label_selector"],
     )
 
 

@@ -28,6 +28,7 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
            report_file: str | None, **flags: Any) -> int:
     """Inject Azure Workload Identity into the pod templates of PATHS (files, dirs, - for stdin)."""
     from ..commands import inject as command
+    from ..identity.endpoint import CONFIG_KEYS
     from ..options import InjectOptions
 
     options = InjectOptions(
@@ -35,7 +36,7 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
         mode=output_mode(in_place, check, paths),
         namespace=flags["namespace"],
         service_accounts=flags["service_accounts"],
-        settings=settings_from(flags),
+        settings=settings_from(flags, CONFIG_KEYS if from_cluster else ()),
         validate=validate,
         from_cluster=from_cluster,
         context=context,

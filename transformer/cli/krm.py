@@ -26,6 +26,7 @@ def krm(config: str | None, **flags: Any) -> int:
     stdin and stdout are plain manifest streams. Flags give defaults that the config overrides.
     """
     from ..commands import krm as command
+    from ..identity.endpoint import FLAGS
     from ..options import InjectOptions
     from ..report import inject_report
 
@@ -33,7 +34,7 @@ def krm(config: str | None, **flags: Any) -> int:
         paths=("-",),
         namespace=flags["namespace"],
         service_accounts=flags["service_accounts"],
-        settings=settings_from(flags),
+        settings=settings_from(flags, FLAGS),  # the config may give the rest
     )
     raw = sys.stdin.buffer.read()
     if config is not None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CHANGED, EXIT_OK
+from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
 from ..options import FEDERATED_FORMATS, TOKEN_EXCHANGE_AUDIENCE
-from . import cli, emit, inject_flags, output_mode, settings_from
+from . import cli, emit, migrate_inject_flags, output_mode, settings_from
 
 # Graph writes to app registrations; an AzureIdentity of type 0 is a managed identity.
 MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
@@ -43,8 +43,9 @@ MIGRATE_FORMATS = [f for f in FEDERATED_FORMATS if f != "graph"]
               show_default=True, type=click.Choice(MIGRATE_FORMATS),
               help="Form of --federated-credentials, as federated-credential --format.")
 @click.option("--audience", "audiences", multiple=True, metavar="TEXT",
-              help=f"Audience of the credentials [default: {TOKEN_EXCHANGE_AUDIENCE}].")
-@inject_flags
+              help="Audience of the credentials and, with --inject, of the pods' token "
+                   f"[default: {TOKEN_EXCHANGE_AUDIENCE}].")
+@migrate_inject_flags
 def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
             remove_pod_identity: bool, force_namespaced: bool, inject_too: bool, fmt: str,
             report_file: str | None, credentials_file: str | None, issuer: str | None,
@@ -52,6 +53,11 @@ def migrate(paths: tuple[str, ...], in_place: bool, check: bool, proxy: bool,
     """Move the workloads of PATHS from aad-pod-identity to workload identity, side by side."""
     from ..commands import migrate as command
     from ..options import FederatedOptions, MigrateOptions
+
+    if inject_too and len(audiences) > 1:
+        raise UsageError("--inject takes one --audience: it is the audience of the pods' token, "
+                         "which has one")
+    flags["audience"] = audiences[0] if audiences else None
 
     options = MigrateOptions(
         paths=paths,

@@ -12,12 +12,16 @@ SKIP_CONTAINERS = PREFIX + "skip-containers"
 INJECT_PROXY = PREFIX + "inject-proxy-sidecar"
 PROXY_PORT = PREFIX + "proxy-sidecar-port"
 MARKER = "wi-transform." + PREFIX + "injected"
+CUSTOM_ENDPOINT_PREFIX = USE + "-"  # + the webhook's --custom-token-endpoint-annotation-suffix
 
 AUDIENCE = "api://AzureADTokenExchange"
 TOKEN_VOLUME = "azure-identity-token"
 TOKEN_PATH = "azure-identity-token"
 TOKEN_MOUNT_PATH = "/var/run/secrets/azure/tokens"
 TOKEN_FILE = f"{TOKEN_MOUNT_PATH}/{TOKEN_PATH}"
+CA_PATH = "ca-cert/ca.crt"  # in the token volume, from a CA ConfigMap or ClusterTrustBundle
+CA_FILE = f"{TOKEN_MOUNT_PATH}/{CA_PATH}"
+CA_KEY = "ca.crt"  # the key the CA ConfigMap must hold
 PROXY_INIT = "azwi-proxy-init"
 PROXY = "azwi-proxy"
 PROXY_UID = 1501  # the one UID the proxy-init iptables rules exempt

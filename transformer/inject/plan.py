@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..identity.names import (
@@ -35,9 +36,13 @@ class Problem(NamedTuple):
     on_account: bool = False
 
 
-def token_volume(expiration: int) -> dict[str, Any]:
-    source = {"path": TOKEN_PATH, "expirationSeconds": expiration, "audience": AUDIENCE}
-    return {"name": TOKEN_VOLUME, "projected": {"sources": [{"serviceAccountToken": source}]}}
+def token_volume(
+    expiration: int, audience: str = AUDIENCE, more: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The projected volume: the token, then the CA of a custom token endpoint, if any."""
+    source = {"path": TOKEN_PATH, "expirationSeconds": expiration, "audience": audience}
+    sources = [{"serviceAccountToken": source}, *more]
+    return {"name": TOKEN_VOLUME, "projected": {"sources": sources}}
 
 
 def token_mount() -> dict[str, Any]:
@@ -81,8 +86,10 @@ class Plan:
         self.record["proxy"] = sorted(ours)
         return []
 
-    def volume(self, expiration: int) -> None:
-        self._upsert(("spec", "volumes"), token_volume(expiration))
+    def volume(
+        self, expiration: int, audience: str, more: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        self._upsert(("spec", "volumes"), token_volume(expiration, audience, more))
 
     def marker(self) -> None:
         record = {

@@ -25,6 +25,7 @@ from ..identity.names import (
     TOKEN_EXPIRATION,
     TOKEN_FILE,
 )
+from ..identity import endpoint
 from ..identity.trigger import wants_proxy
 from ..kube.objects import annotations_of as _annotations
 from ..kube.objects import as_map as _map
@@ -79,12 +80,19 @@ def inject(
         ("AZURE_FEDERATED_TOKEN_FILE", TOKEN_FILE),
         ("AZURE_AUTHORITY_HOST", settings.authority_host),
     ]
+    custom = _custom_endpoint(settings, annotations, problems)
+    if custom:
+        env += endpoint.env(settings.endpoint)
     plan = Plan(template, [(n, v) for n, v in env if v], skip_containers(annotations))
     sidecars = _sidecars(settings, port) if proxy else {}
     problems += plan.containers(sidecars, settings.native_sidecar)  # every problem, not the first
     if problems:
         return problems
-    plan.volume(expiration)
+    if custom:  # the token is for the endpoint, which may need its CA in the volume
+        plan.volume(expiration, settings.endpoint.audience or settings.audience,
+                    endpoint.ca_sources(settings.endpoint))
+    else:
+        plan.volume(expiration, settings.audience)
     plan.marker()
     outcome = Outcome("injected" if plan.edits else "unchanged", proxy, plan.edits)
     if not client_id:
@@ -140,6 +148,21 @@ def _expiration(
         )
         return DEFAULT_EXPIRATION
     return DEFAULT_EXPIRATION
+
+
+def _custom_endpoint(
+    settings: InjectSettings, annotations: dict[str, Any], problems: list[Problem]
+) -> bool:
+    key = endpoint.annotation(settings.endpoint)
+    value = annotations.get(key) if key else None
+    if value is not None and not isinstance(value, str):
+        problems.append(
+            Problem(
+                ("metadata", "annotations", key),
+                f"{key} is {value!r}: annotation values are strings: write \"true\" (quoted)",
+            )
+        )
+    return endpoint.asked_for(settings.endpoint, annotations)
 
 
 def _tenant(account: dict[str, Any], settings: InjectSettings) -> str | None:
