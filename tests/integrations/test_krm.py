@@ -215,6 +215,69 @@ def test_bad_config_is_an_error_result_at_its_line(wi: Run, spec: str, message: 
         assert not schema_sees  # the schema rejects what the function rejects
 
 
+ENDPOINT_SPEC = (f"tenantId: {TENANT}\naudience: my-audience\n"
+                 "customTokenEndpointAnnotationSuffix: identity-binding\n"
+                 "customTokenEndpointAudience: api://AKSIdentityBinding\n"
+                 "kubernetesTokenProxy: https://kubernetes.default.svc\n"
+                 "kubernetesCaCtbSigner: example.com/signer\n")
+ANNOTATED = "  spec:\n    template:\n      metadata:\n        annotations:\n" \
+    "          azure.workload.identity/use-identity-binding: 'true'\n"
+
+
+def _volume_sources(item: dict[str, Any]) -> list[Any]:
+    [volume] = item["spec"]["template"]["spec"]["volumes"]
+    return list(volume["projected"]["sources"])
+
+
+@pytest.mark.parametrize("selector", [
+    "kubernetesCaCtbLabelSelector: {matchLabels: {app: ca}}",
+    "kubernetesCaCtbLabelSelector: '{\"matchLabels\":{\"app\":\"ca\"}}'",
+])
+def test_custom_token_endpoint_fields(wi: Run, selector: str) -> None:
+    text = resource_list(ENDPOINT_SPEC + selector).replace("  spec:\n    template:\n", ANNOTATED)
+    code, out, _, stderr = krm(wi, text)
+    assert code == 0, stderr
+    env = env_of(out["items"][1])
+    assert env["AZURE_KUBERNETES_TOKEN_PROXY"] == "https://kubernetes.default.svc"
+    assert env["AZURE_KUBERNETES_CA_FILE"] == "/var/run/secrets/azure/tokens/ca-cert/ca.crt"
+    token, bundle = _volume_sources(out["items"][1])
+    assert token["serviceAccountToken"]["audience"] == "api://AKSIdentityBinding"
+    assert bundle == {"clusterTrustBundle": {"signerName": "example.com/signer",
+                                             "labelSelector": {"matchLabels": {"app": "ca"}},
+                                             "optional": False, "path": "ca-cert/ca.crt"}}
+    jsonschema.validate(out["functionConfig"], SCHEMA)
+
+
+def test_the_config_completes_the_flags(wi: Run) -> None:
+    """A flag gives the suffix, the config its audience: judged together."""
+    spec = f"tenantId: {TENANT}\ncustomTokenEndpointAudience: api://AKSIdentityBinding"
+    text = resource_list(spec).replace("  spec:\n    template:\n", ANNOTATED)
+    code, out, _, stderr = krm(wi, text, "--custom-token-endpoint-annotation-suffix",
+                               "identity-binding")
+    assert code == 0, stderr
+    assert _volume_sources(out["items"][1])[0]["serviceAccountToken"]["audience"] == (
+        "api://AKSIdentityBinding")
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("customTokenEndpointAnnotationSuffix: x",
+     "custom token endpoint audience cannot be empty when annotation suffix is set"),
+    ("customTokenEndpointAudience: api://AKSIdentityBinding",
+     "custom token endpoint annotation suffix cannot be empty when audience is set"),
+    ("kubernetesCaCtbLabelSelector: {matchLabels: {app: ca}}",
+     "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME needs to be set when "
+     "AZURE_KUBERNETES_CA_CTB_LABEL_SELECTOR is set"),
+    ("kubernetesCaData: pem\nkubernetesCaConfigMap: ca",
+     "only one of AZURE_KUBERNETES_CA_DATA, AZURE_KUBERNETES_CA_CONFIGMAP_NAME or "
+     "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME can be set"),
+])
+def test_custom_token_endpoint_refusals_are_error_results(wi: Run, spec: str, message: str) -> None:
+    code, out, _, _ = krm(wi, resource_list(f"tenantId: {TENANT}\n{spec}"))
+    assert code == 1
+    [result] = out["results"]
+    assert result["severity"] == "error" and message in result["message"], result
+
+
 def test_function_config_of_another_kind_is_an_error(wi: Run) -> None:
     config = "functionConfig:\n  apiVersion: v1\n  kind: Secret\n  metadata: {name: x}\n"
     code, out, _, _ = krm(wi, resource_list(config=config))

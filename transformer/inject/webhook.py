@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..identity import endpoint
 from ..identity.names import (
     CLIENT_ID,
     DEFAULT_PORT,
@@ -25,7 +26,6 @@ from ..identity.names import (
     TOKEN_EXPIRATION,
     TOKEN_FILE,
 )
-from ..identity import endpoint
 from ..identity.trigger import wants_proxy
 from ..kube.objects import annotations_of as _annotations
 from ..kube.objects import as_map as _map
@@ -155,7 +155,7 @@ def _custom_endpoint(
 ) -> bool:
     key = endpoint.annotation(settings.endpoint)
     value = annotations.get(key) if key else None
-    if value is not None and not isinstance(value, str):
+    if key and value is not None and not isinstance(value, str):
         problems.append(
             Problem(
                 ("metadata", "annotations", key),

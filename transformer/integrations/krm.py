@@ -9,11 +9,13 @@ comes back as it went in. Options come from ``functionConfig``: a ``WorkloadIden
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, InputErrors, Location, UsageError
+from ..identity import endpoint
 from ..identity.clouds import cloud
 from ..identity.names import PROXY_LOG_LEVELS
 from ..inject.streams import InjectResult, inject_sources
@@ -41,6 +43,26 @@ SPEC_FIELDS: dict[str, tuple[type, str]] = {
     "proxyInitImage": (str, "an image reference"),
     "nativeSidecar": (bool, "true or false"),
     "proxyLogLevel": (str, " or ".join(PROXY_LOG_LEVELS)),
+    "audience": (str, "the audience of the service account token"),
+    "customTokenEndpointAnnotationSuffix": (str, "the suffix S of azure.workload.identity/use-S"),
+    "customTokenEndpointAudience": (str, "the audience of the custom token endpoint's token"),
+    "kubernetesTokenProxy": (str, "a URL"),
+    "kubernetesSniName": (str, "a server name"),
+    "kubernetesCaData": (str, "the CA, PEM"),
+    "kubernetesCaConfigMap": (str, "a ConfigMap name"),
+    "kubernetesCaCtbSigner": (str, "a signer name"),
+    "kubernetesCaCtbLabelSelector": (str, "a LabelSelector (a mapping, or its JSON)"),
+}
+# spec field -> the TokenEndpoint field it sets
+ENDPOINT_FIELDS = {
+    "customTokenEndpointAnnotationSuffix": "annotation_suffix",
+    "customTokenEndpointAudience": "audience",
+    "kubernetesTokenProxy": "token_proxy",
+    "kubernetesSniName": "sni_name",
+    "kubernetesCaData": "ca_data",
+    "kubernetesCaConfigMap": "ca_configmap",
+    "kubernetesCaCtbSigner": "ctb_signer",
+    "kubernetesCaCtbLabelSelector": "ctb_label_selector",
 }
 
 
@@ -102,6 +124,8 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
     errors: list[InputError] = []
     values: dict[str, Any] = {}
     for key, (value, path) in fields.items():
+        if key == "kubernetesCaCtbLabelSelector" and isinstance(value, dict):
+            value = json.dumps(value)
         expected = SPEC_FIELDS.get(key)
         if expected is None:
             errors.append(InputError(
@@ -123,8 +147,18 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
             settings = dataclasses.replace(settings, authority_host=authority)
     if errors:
         raise InputErrors(errors)
+    token_endpoint = dataclasses.replace(
+        settings.endpoint, **{ENDPOINT_FIELDS[k]: v for k, v in values.items() if k in ENDPOINT_FIELDS}
+    )
+    where = next((fields[k][1] for k in fields if k in ENDPOINT_FIELDS), None)
+    errors += [InputError(f"{CONFIG_KIND}: {problem}", _where(document, where or ()))
+               for problem in endpoint.problems(token_endpoint)]
+    if errors:
+        raise InputErrors(errors)
     settings = dataclasses.replace(
         settings,
+        audience=values.get("audience", settings.audience),
+        endpoint=token_endpoint,
         tenant_id=values.get("tenantId", settings.tenant_id),
         proxy_image=values.get("proxyImage", settings.proxy_image),
         proxy_init_image=values.get("proxyInitImage", settings.proxy_init_image),
