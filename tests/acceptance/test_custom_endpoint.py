@@ -17,6 +17,7 @@ import yaml
 from tests.conftest import run_cli
 
 from .conftest import Batch
+from .test_webhook import VOLUME_CASES  # the same table, run with --audience
 from .upstream import (
     AUDIENCE,
     CLIENT_ID,
@@ -218,14 +219,6 @@ def test_refused_settings_are_usage_errors(tmp_path: Path, case: str, command: s
 
 # -- webhook_test.go TestAddProjectedVolume, with --audience -----------------------------------
 
-OTHER_TOKEN = {"path": "my-projected-volume", "expirationSeconds": 3600, "audience": "aud"}
-VOLUME_CASES: dict[str, list[Obj] | None] = {
-    "no volumes in the pod": None,
-    "azure-identity-token projected volume already exists": [token_volume(3600)],
-    "existing projected service account token volume overridden with desired audience": [
-        {"name": TOKEN_VOLUME, "projected": {"sources": [{"serviceAccountToken": OTHER_TOKEN}]}}
-    ],
-}
 VOLUME_DOCS = [ACCOUNT, *(pod(slug(c), volumes=v) for c, v in VOLUME_CASES.items())]
 
 
