@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench image clean
+.PHONY: demo test lint bench differential tools image clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The real tools the tests use, from their Go modules (into $WI_TOOLS_BIN, default .tools/bin).
+tools:
+	bash .ci/tools
+
+# Upstream's real webhook against `inject` on 5,000 generated pods, a new seed each run.
+differential: $(STAMP)
+	bash .ci/tools azwi-webhook-oracle
+	$(BIN)/python -m tests.differential --pods 5000
 
 # Needs a Docker engine (none runs on the development machines).
 image:

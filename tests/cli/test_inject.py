@@ -353,11 +353,29 @@ def test_second_run_changes_nothing_and_rerun_with_new_options_replaces(wi: Run,
 
 def test_a_user_container_with_the_proxy_name_is_left_as_it_is(wi: Run) -> None:
     containers = "      - name: azwi-proxy\n        image: mine\n"
-    r = ok(wi("inject", "--tenant-id", TENANT,
+    r = ok(wi("inject", "--tenant-id", TENANT, "--no-native-sidecar",
               input=stream(SA, deployment(annotations=proxy(), containers=containers))))
     spec = pod_spec(r.stdout)
     assert [c["name"] for c in spec["initContainers"]] == ["azwi-proxy-init"]
-    assert spec["containers"][0]["image"] == "mine"
+    assert [c["image"] for c in spec["containers"]] == ["mine"]
+
+
+@pytest.mark.parametrize(("flag", "name", "where"), [
+    ("--native-sidecar", "azwi-proxy", "containers"),      # upstream adds its own to initContainers
+    ("--native-sidecar", "azwi-proxy-init", "containers"),
+    ("--no-native-sidecar", "azwi-proxy", "initContainers"),  # upstream adds its own to containers
+])
+def test_a_proxy_name_in_the_list_upstream_does_not_look_in_is_an_error(
+    wi: Run, flag: str, name: str, where: str
+) -> None:
+    spec_extra = f"      initContainers:\n      - name: {name}\n        image: mine\n" if where == "initContainers" else ""
+    containers = f"      - name: {name}\n        image: mine\n" if where == "containers" else \
+        "      - name: app\n        image: nginx\n"
+    r = wi("inject", "--tenant-id", TENANT, flag, input=stream(
+        SA, deployment(annotations=proxy(), spec_extra=spec_extra, containers=containers)))
+    assert r.returncode == 3 and r.stdout == b""
+    assert f"a container named {name} is in {where}" in r.stderr.decode()
+    assert "refuses two containers of one name; rename yours" in r.stderr.decode()
 
 
 KINDS = {

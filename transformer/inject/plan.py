@@ -75,9 +75,18 @@ class Plan:
         if problems:
             return problems
         ours = {name: self._mutated(c) for name, c in sidecars.items()}
+        target = {PROXY_INIT: "initContainers", PROXY: "initContainers" if native else "containers"}
         for name in list(ours):
-            if self._user_owned(name):
+            found = self._user_owned(name)
+            if found is not None and found[1] == target[name]:
                 del ours[name]  # upstream leaves a container of that name alone
+            elif found is not None:
+                problems.append(Problem(found, (
+                    f"a container named {name} is in {found[1]}, and the webhook adds its own "
+                    f"{name} to {target[name]}: the API server refuses two containers of one "
+                    "name; rename yours")))
+        if problems:
+            return problems
         init_front = [ours[n] for n in (PROXY_INIT, PROXY) if n in ours] if native else []
         init_back = [ours[PROXY_INIT]] if not native and PROXY_INIT in ours else []
         main_front = [ours[PROXY]] if not native and PROXY in ours else []
@@ -169,14 +178,15 @@ class Plan:
                  "lifecycle", "securityContext", "restartPolicy"]
         return {k: out[k] for k in order if k in out}
 
-    def _user_owned(self, name: str) -> bool:
+    def _user_owned(self, name: str) -> Path | None:
+        """Where the user's own container of that name is (``("spec", field, index)``), if any."""
         if name in self.prior["proxy"]:
-            return False
-        return any(
-            isinstance(c, dict) and c.get("name") == name
-            for f in ("initContainers", "containers")
-            for c in _list(self.spec.get(f))
-        )
+            return None
+        for f in ("initContainers", "containers"):
+            for index, c in enumerate(_list(self.spec.get(f))):
+                if isinstance(c, dict) and c.get("name") == name:
+                    return ("spec", f, index)
+        return None
 
     def _place(self, field_name: str, front: list[dict[str, Any]], back: list[dict[str, Any]]) -> None:
         """Our containers first and last in the list; rewritten only when anything differs."""
