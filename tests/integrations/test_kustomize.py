@@ -1,4 +1,6 @@
-"""kustomize's legacy exec plugin, run for real by ``kubectl kustomize --enable-alpha-plugins``."""
+"""kustomize for real: the legacy exec plugin under ``kubectl kustomize --enable-alpha-plugins``
+and the standalone ``kustomize build`` (built by .ci/tools), and the KRM exec function under
+``kustomize build --enable-alpha-plugins --enable-exec`` (kubectl cannot run exec functions)."""
 
 from __future__ import annotations
 
@@ -14,14 +16,18 @@ import yaml
 
 from tests.conftest import CLIENT, ROOT, TENANT
 from tests.integrations.manifests import documents, env_of
+from tests.tools import tool
 
-KUBECTL = shutil.which("kubectl")
 EXAMPLE = ROOT / "examples" / "kustomize"
 PLUGIN = Path("wi-transform.azure.workload.identity", "v1alpha1", "workloadidentityinjector",
               "WorkloadIdentityInjector")
 ID = "kustomize.config.k8s.io/id"
-
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+WANTED_ENV = {
+    "AZURE_CLIENT_ID": CLIENT,
+    "AZURE_TENANT_ID": TENANT,
+    "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
+    "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
+}
 
 
 @pytest.fixture
@@ -32,13 +38,24 @@ def example(tmp_path: Path) -> Path:
     return copy
 
 
-def build(example: Path, overlay: str = "legacy-plugin") -> subprocess.CompletedProcess[str]:
+@pytest.fixture(params=["kubectl", "kustomize"])
+def kustomize(request: pytest.FixtureRequest) -> list[str]:
+    """``kubectl kustomize`` (when installed) and the real ``kustomize build``."""
+    if request.param == "kubectl":
+        kubectl = shutil.which("kubectl")
+        if kubectl is None:
+            pytest.skip("kubectl is not installed")
+        return [kubectl, "kustomize"]
+    return [str(tool("kustomize")), "build"]
+
+
+def build(example: Path, command: list[str], overlay: str = "legacy-plugin",
+          *flags: str) -> subprocess.CompletedProcess[str]:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("AZURE_")},
            "KUSTOMIZE_PLUGIN_HOME": str(example / "plugins"),
            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
            "HOME": str(example)}
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "kustomize", "--enable-alpha-plugins", str(example / overlay)],
+    return subprocess.run([*command, "--enable-alpha-plugins", *flags, str(example / overlay)],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
@@ -50,17 +67,12 @@ def test_plugin_layout_is_group_version_lowercase_kind_kind() -> None:
     assert PLUGIN.parts == (group, version, config["kind"].lower(), config["kind"])
 
 
-def test_kubectl_kustomize_runs_the_plugin(example: Path) -> None:
-    result = build(example)
+def test_kustomize_runs_the_plugin(example: Path, kustomize: list[str]) -> None:
+    result = build(example, kustomize)
     assert result.returncode == 0, result.stderr
     _, deployment = documents(result.stdout)
     assert deployment["metadata"]["namespace"] == "web"  # the overlay's namespace came first
-    assert env_of(deployment) == {
-        "AZURE_CLIENT_ID": CLIENT,
-        "AZURE_TENANT_ID": TENANT,
-        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
-        "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
-    }
+    assert env_of(deployment) == WANTED_ENV
     assert deployment["spec"]["template"]["spec"]["volumes"][0]["name"] == "azure-identity-token"
     assert ID not in str(result.stdout)  # kustomize took its ids back off
 
@@ -79,9 +91,11 @@ def _ids(stream: str) -> dict[tuple[str, str], Any]:
             for d in documents(stream)}
 
 
-def test_plugin_keeps_kustomize_ids_and_annotations(example: Path, tmp_path: Path) -> None:
+def test_plugin_keeps_kustomize_ids_and_annotations(
+    example: Path, tmp_path: Path, kustomize: list[str]
+) -> None:
     _tee(example / "plugins" / PLUGIN, tmp_path)
-    result = build(example)
+    result = build(example, kustomize)
     assert result.returncode == 0, result.stderr
     sent = (tmp_path / "in.yaml").read_text()
     answered = (tmp_path / "out.yaml").read_text()
@@ -94,19 +108,65 @@ def test_plugin_keeps_kustomize_ids_and_annotations(example: Path, tmp_path: Pat
     assert all(any(line == got for got in sent_lines) for line in sent.splitlines())
 
 
-def test_args_one_liner_flags_are_defaults(example: Path) -> None:
+def test_args_one_liner_flags_are_defaults(example: Path, kustomize: list[str]) -> None:
     config = example / "legacy-plugin" / "injector.yaml"
     config.write_text(config.read_text() + "argsOneLiner: --cloud AzureUSGovernmentCloud\n")
-    result = build(example)
+    result = build(example, kustomize)
     assert result.returncode == 0, result.stderr
     deployment = documents(result.stdout)[1]
     assert env_of(deployment)["AZURE_AUTHORITY_HOST"] == "https://login.microsoftonline.us/"
 
 
-def test_plugin_failure_fails_the_build_with_our_message(example: Path) -> None:
+def test_plugin_failure_fails_the_build_with_our_message(example: Path, kustomize: list[str]) -> None:
     config = example / "legacy-plugin" / "injector.yaml"
     config.write_text(config.read_text().replace("tenantId:", "tenantID:"))
-    result = build(example)
+    result = build(example, kustomize)
     assert result.returncode != 0
     assert result.stdout == ""
     assert "WorkloadIdentityInjector has no field 'tenantID'" in result.stderr
+
+
+# -- the KRM exec function, which only the standalone binary runs --------------------------------
+
+
+def krm_build(example: Path) -> subprocess.CompletedProcess[str]:
+    return build(example, [str(tool("kustomize")), "build"], "krm-function", "--enable-exec")
+
+
+def test_kustomize_build_runs_the_krm_function(example: Path) -> None:
+    result = krm_build(example)
+    assert result.returncode == 0, result.stderr
+    account, deployment = documents(result.stdout)
+    assert account["kind"] == "ServiceAccount" and account["metadata"]["namespace"] == "web"
+    assert deployment["metadata"]["namespace"] == "web"
+    assert env_of(deployment) == WANTED_ENV
+    volume = deployment["spec"]["template"]["spec"]["volumes"][0]
+    assert volume["name"] == "azure-identity-token"
+    assert volume["projected"]["sources"][0]["serviceAccountToken"]["audience"] == "api://AzureADTokenExchange"
+    # kustomize took its own annotations back off; ours, the marker, stays.
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert list(annotations) == ["wi-transform.azure.workload.identity/injected"]
+    assert "config.kubernetes.io/" not in result.stdout and ID not in result.stdout
+
+
+def test_kustomize_build_twice_gives_the_same_output(example: Path) -> None:
+    assert krm_build(example).stdout == krm_build(example).stdout
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("tenantId:", "tenantID:"), "WorkloadIdentityInjector has no field 'tenantID'"),
+    (('  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47"\n', ""),
+     "Deployment web/web: no tenant ID: annotate the ServiceAccount"),
+])
+def test_an_error_in_the_function_fails_the_build_with_our_message(
+    example: Path, change: tuple[str, str], message: str
+) -> None:
+    config = example / "krm-function" / "injector.yaml"
+    text = config.read_text()
+    assert change[0] in text
+    config.write_text(text.replace(*change))
+    result = krm_build(example)
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("error: ") and message in line for line in lines), result.stderr
+    assert lines[-1].strip() == "Error: couldn't execute function: exit status 1"
