@@ -82,21 +82,21 @@ def _optional(draw: st.DrawFn, target: Json, key: str, values: st.SearchStrategy
         target[key] = draw(values)
 
 
-ENV = st.sampled_from([
+ENV: st.SearchStrategy[Json] = st.sampled_from([
     {"name": "FOO", "value": "bar"},
     {"name": "AZURE_CLIENT_ID", "value": "mine"},
     {"name": "AZURE_TENANT_ID", "value": ""},
     {"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/elsewhere/token"},
     {"name": "AZURE_AUTHORITY_HOST", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "k"}}},
 ])
-MOUNT = st.sampled_from([
+MOUNT: st.SearchStrategy[Json] = st.sampled_from([
     {"name": "data", "mountPath": "/data"},
     {"name": "azure-identity-token", "mountPath": "/old/place"},
     {"name": "data", "mountPath": "/data"},
     {"name": "logs", "mountPath": "/logs"},
     {"name": "cache", "mountPath": "/var/run/secrets/azure/tokens"},
 ])
-VOLUME = st.sampled_from([
+VOLUME: st.SearchStrategy[Json] = st.sampled_from([
     {"name": "data", "emptyDir": {}},
     {"name": "cache", "emptyDir": {}},
     {"name": "azure-identity-token", "secret": {"secretName": "old"}},
@@ -140,7 +140,7 @@ def pod_spec(draw: st.DrawFn, names: list[str]) -> Json:
 
 
 @st.composite
-def annotations(draw: st.DrawFn, names: list[str]) -> dict[str, str]:
+def pod_annotations(draw: st.DrawFn, names: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     _optional(draw, found, P + "inject-proxy-sidecar",
               st.sampled_from(["true", "false", "TRUE", "False", "", "yes"]))
@@ -179,7 +179,7 @@ def case(draw: st.DrawFn, namespace: str = "case") -> Case:
     labels = draw(st.sampled_from([{P + "use": "true"}] * 6 + [{}, {P + "use": "false"}]))
     if labels:
         metadata["labels"] = labels
-    notes = draw(annotations(names))
+    notes = draw(pod_annotations(names))
     if notes:
         metadata["annotations"] = notes
     spec = draw(pod_spec(names))

@@ -90,13 +90,13 @@ def _judge(case: Case, want: Outcome, got: Outcome, a: Json | None, b: Json | No
 def _smaller(case: Case) -> Iterator[Case]:
     """Every case one step simpler: one key, list item or map entry fewer, anywhere in the pod
     or the ServiceAccount (a pod keeps one container)."""
+    fixed = {("apiVersion",), ("kind",), ("metadata",), ("spec",), ("metadata", "name"),
+             ("metadata", "namespace"), ("spec", "containers")}
     for path in _paths(case.pod):
-        if path[-1] in ("name", "mountPath") and len(path) > 2:
-            continue
-        if path[-2:] != ("containers", 0) or len(case.pod["spec"]["containers"]) > 1:
-            if path not in (("apiVersion",), ("kind",), ("metadata",), ("spec",),
-                            ("metadata", "name"), ("metadata", "namespace"), ("spec", "containers")):
-                yield Case(_without(case.pod, path), case.account, case.settings)
+        named = path[-1] in ("name", "mountPath") and len(path) > 2
+        last = path[-2:] == ("containers", 0) and len(case.pod["spec"]["containers"]) == 1
+        if not (named or last or path in fixed):
+            yield Case(_without(case.pod, path), case.account, case.settings)
     if case.account is not None:
         for path in _paths(case.account):
             if path[0] == "metadata" and len(path) > 1 and path[1] not in ("name", "namespace"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import re
 
-from tests.differential.cases import P, Case, Json
+from tests.differential.cases import Case, Json, P
 from tests.differential.engines import Outcome
 
 MARKER = "wi-transform.azure.workload.identity/injected"
