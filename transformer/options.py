@@ -122,3 +122,13 @@ class ValidateOptions:
     schema_dir: str | None = None
     namespace: str = "default"
     service_accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JwksOptions:
+    """``wi-transform jwks``: the issuer's keys, its URL, and where to write its documents."""
+
+    public_keys: tuple[str, ...] = ()
+    issuer: str = ""
+    output_dir: str = ""
+    jwks_uri: str | None = None  # None: the JWKS beside the configuration, under the issuer

@@ -19,6 +19,7 @@ RANKS = {
     "manifest": 1,
     "kube": 2, "identity": 2,
     "inject": 3, "validate": 3, "federated": 3, "migrate": 3, "integrations": 3,
+    "doctor": 3, "issuer": 3,
     "commands": 4,
     "cli": 5,
     "__main__": 6,
@@ -27,7 +28,7 @@ RANKS = {
 # kube and identity are one layer of knowledge; migrate emits federated credentials; the KRM
 # function injects the items of its list.
 PEERS_ALLOWED = {("kube", "identity"), ("identity", "kube"), ("migrate", "federated"),
-                 ("integrations", "inject")}
+                 ("integrations", "inject"), ("doctor", "validate"), ("doctor", "federated")}
 
 
 def module_name(path: Path) -> str:

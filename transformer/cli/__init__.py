@@ -27,6 +27,7 @@ _COMMANDS = {
     "migrate": "migrate",
     "post-render": "postrender",
     "krm": "krm",
+    "jwks": "jwks",
 }
 
 
