@@ -132,3 +132,21 @@ class JwksOptions:
     issuer: str = ""
     output_dir: str = ""
     jwks_uri: str | None = None  # None: the JWKS beside the configuration, under the issuer
+
+
+@dataclass(frozen=True)
+class DoctorOptions:
+    """``wi-transform doctor``: the manifests, what Azure holds (as ``az`` lists it), and the
+    token's issuer and audience."""
+
+    paths: tuple[str, ...] = ()
+    namespace: str = "default"
+    service_accounts: tuple[str, ...] = ()
+    issuer: str | None = None
+    from_cluster: bool = False
+    context: str | None = None
+    identities_file: str | None = None
+    credentials_files: tuple[str, ...] = ()
+    app_credentials: tuple[tuple[str, str], ...] = ()  # (client id, file)
+    tenant_id: str | None = None
+    audience: str = TOKEN_EXCHANGE_AUDIENCE

@@ -27,6 +27,7 @@ _COMMANDS = {
     "migrate": "migrate",
     "post-render": "postrender",
     "krm": "krm",
+    "doctor": "doctor",
     "jwks": "jwks",
 }
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from ..errors import InputError, InputErrors, Location
+from ..federated import azjson
 from ..federated.credentials import Subject
 from ..federated.identity import RESOURCE_ID_FORM, client_id_problem, parse_resource_id
 from ..federated.plan import Warn, render
@@ -14,7 +13,7 @@ from ..identity import names as wi
 from ..kube.accounts import Accounts
 from ..kube.stringvalues import non_strings
 from ..manifest import inputs
-from ..manifest.stream import Path, Source
+from ..manifest.stream import Document, Source
 from ..options import FederatedOptions
 
 
@@ -68,15 +67,16 @@ def identities_from(sources: list[Source]) -> tuple[list[tuple[str, str]], list[
     errors: list[InputError] = []
     for source in sources:
         for document in source.documents:
-            if document.data is not None and not isinstance(document.data, (dict, list)):
+            if isinstance(document.data, list):
+                found, more = azjson.identities(document)
+                pairs += [(i.client_id, i.resource_id) for i in found]
+                errors += more
+            elif isinstance(document.data, dict):
+                found_pairs, more = _mapping(document)
+                pairs += found_pairs
+                errors += more
+            elif document.data is not None:
                 errors.append(InputError(_SHAPE, document.location(())))
-            for entry in _entries(document.data):
-                problem = _entry_problem(entry)
-                if problem:
-                    path, key = problem[1]
-                    errors.append(InputError(problem[0], document.location(path, key=key)))
-                else:
-                    pairs.append((str(entry.client_id), str(entry.resource_id)))
     if not pairs and not errors:
         errors.append(InputError(_SHAPE, Location(sources[0].name) if sources else None))
     return pairs, errors
@@ -86,30 +86,21 @@ _SHAPE = ("expected a mapping of client id to identity resource id, or the outpu
           "`az identity list -o json`")
 
 
-@dataclass(frozen=True)
-class _Entry:
-    client_id: Any
-    resource_id: Any
-    client_at: tuple[Path, bool]  # (path, the key rather than the value)
-    resource_at: tuple[Path, bool]
-
-
-def _entries(data: Any) -> Iterator[_Entry]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield _Entry(key, value, ((key,), True), ((key,), False))
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            item = item if isinstance(item, dict) else {}
-            yield _Entry(item.get("clientId"), item.get("id"), ((i, "clientId"), False),
-                         ((i, "id"), False))
-
-
-def _entry_problem(entry: _Entry) -> tuple[str, tuple[Path, bool]] | None:
-    problem = client_id_problem(entry.client_id)
-    if problem:
-        return problem, entry.client_at
-    if not isinstance(entry.resource_id, str):
-        return f"no identity resource id: expected {RESOURCE_ID_FORM}", entry.resource_at
-    parsed = parse_resource_id(str(entry.client_id), entry.resource_id)
-    return (parsed, entry.resource_at) if isinstance(parsed, str) else None
+def _mapping(document: Document) -> tuple[list[tuple[str, str]], list[InputError]]:
+    pairs: list[tuple[str, str]] = []
+    errors: list[InputError] = []
+    for key, value in document.data.items():
+        problem = client_id_problem(key)
+        if problem:
+            errors.append(InputError(problem, document.location((key,), key=True)))
+            continue
+        if not isinstance(value, str):
+            errors.append(InputError(f"no identity resource id: expected {RESOURCE_ID_FORM}",
+                                     document.location((key,))))
+            continue
+        parsed = parse_resource_id(str(key), value)
+        if isinstance(parsed, str):
+            errors.append(InputError(parsed, document.location((key,))))
+        else:
+            pairs.append((str(key), value))
+    return pairs, errors

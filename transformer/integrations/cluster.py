@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ WEBHOOK_NAMESPACE = "azure-workload-identity-system"
 WEBHOOK_CONFIG = "azure-wi-webhook-config"
 TENANT_KEY = "AZURE_TENANT_ID"
 TIMEOUT_SECONDS = 10.0
+DISCOVERY = "/.well-known/openid-configuration"
 
 
 class ClusterError(WiTransformError):
@@ -138,17 +139,33 @@ class Cluster:
         value = ((data or {}).get("data") or {}).get(TENANT_KEY)
         return value if isinstance(value, str) and value else None
 
+    def issuer(self) -> str:
+        """The service-account issuer the API server publishes in its discovery document."""
+        well_known = client.WellKnownApi(self.api.api_client)
+        data = self._read(DISCOVERY, "", "",
+                          lambda: well_known.get_service_account_issuer_open_id_configuration(
+                              _preload_content=False, _request_timeout=TIMEOUT_SECONDS))
+        issuer = data.get("issuer") if isinstance(data, dict) else None
+        if not isinstance(issuer, str) or not issuer:
+            raise ClusterError(
+                f"--from-cluster: the API server {self.server} of context {self.context!r} "
+                "serves no issuer at /.well-known/openid-configuration (service-account issuer "
+                "discovery is off?): pass --issuer instead")
+        return issuer
+
     def _get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         read: Any = (
             self.api.read_namespaced_service_account
             if kind == "ServiceAccount"
             else self.api.read_namespaced_config_map
         )
+        return self._read(kind, namespace, name, lambda: read(
+            name, namespace, _preload_content=False, _request_timeout=TIMEOUT_SECONDS))
+
+    def _read(self, kind: str, namespace: str, name: str,
+              call: Callable[[], Any]) -> dict[str, Any] | None:
         try:
-            response = read(
-                name, namespace, _preload_content=False, _request_timeout=TIMEOUT_SECONDS
-            )
-            data: dict[str, Any] = json.loads(response.data)
+            data: dict[str, Any] = json.loads(call().data)
             return data
         except ApiException as e:
             if e.status == 404:
@@ -168,12 +185,18 @@ class Cluster:
             ) from e
 
     def _refused(self, e: ApiException, kind: str, namespace: str, name: str) -> str:
-        what = f"{kind} {namespace}/{name}"
+        what = f"{kind} {namespace}/{name}" if namespace else DISCOVERY
         where = f"the API server {self.server} of context {self.context!r}"
         if e.status == 401:
             return (
                 f"--from-cluster: {where} did not accept the credentials (401 Unauthorized) "
                 f"reading {what}: refresh them (e.g. az aks get-credentials) and retry"
+            )
+        if e.status == 403 and not namespace:
+            return (
+                f"--from-cluster: context {self.context!r} may not read {what} (403 Forbidden): "
+                "bind it to the ClusterRole system:service-account-issuer-discovery, or pass "
+                "--issuer instead"
             )
         if e.status == 403:
             # The ConfigMap only gives the tenant, so the way around it is --tenant-id.

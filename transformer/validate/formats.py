@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, Literal
 from urllib.parse import quote
 
 from .. import __version__
 from .findings import Finding, Severity
-from .rules import RULES
+from .rules import RULES, Rule
 
 Format = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
@@ -22,14 +22,16 @@ _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(findings: Sequence[Finding], summary: str, fmt: Format) -> str:
-    """The whole report; ``findings`` are already in order."""
+def render(findings: Sequence[Finding], summary: str, fmt: Format, *,
+           catalogue: Mapping[str, Rule] = RULES, command: str = "validate") -> str:
+    """The whole report; ``findings`` are already in order. ``doctor`` passes its own rule
+    catalogue and name."""
     if fmt == "json":
         return json.dumps([as_dict(f) for f in findings], indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(sarif(findings), indent=2) + "\n"
+        return json.dumps(sarif(findings, catalogue), indent=2) + "\n"
     if fmt == "github":
-        return github(findings, summary)
+        return github(findings, summary, command)
     return text(findings, summary)
 
 
@@ -50,7 +52,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def github(findings: Sequence[Finding], summary: str) -> str:
+def github(findings: Sequence[Finding], summary: str, command: str = "validate") -> str:
     """Annotations for the first 10 of each severity, then every finding in a log group."""
     lines: list[str] = []
     shown: dict[Severity, int] = {"error": 0, "warning": 0, "info": 0}
@@ -62,7 +64,7 @@ def github(findings: Sequence[Finding], summary: str) -> str:
     if hidden:
         lines.append(f"{hidden} more finding(s) are not annotated: GitHub shows {GITHUB_CAP} of "
                      "each kind per step; all of them are listed below")
-    lines.append(f"::group::wi-transform validate: {len(findings)} finding(s)")
+    lines.append(f"::group::wi-transform {command}: {len(findings)} finding(s)")
     lines += [str(f) for f in findings]
     lines.append("::endgroup::")
     lines.append(summary)
@@ -86,9 +88,9 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+def sarif(findings: Sequence[Finding], catalogue: Mapping[str, Rule] = RULES) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; every rule of the catalogue is described."""
-    ids = list(RULES) + sorted({f.rule for f in findings} - set(RULES))
+    ids = list(catalogue) + sorted({f.rule for f in findings} - set(catalogue))
     index = {rule: i for i, rule in enumerate(ids)}
     return {
         "$schema": SARIF_SCHEMA,
@@ -97,7 +99,7 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
             "tool": {"driver": {
                 "name": "wi-transform",
                 "version": __version__,
-                "rules": [_rule(rule) for rule in ids],
+                "rules": [_rule(rule, catalogue) for rule in ids],
             }},
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.rule]) for f in findings],
@@ -105,8 +107,8 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def _rule(rule_id: str) -> dict[str, Any]:
-    rule = RULES.get(rule_id)
+def _rule(rule_id: str, catalogue: Mapping[str, Rule]) -> dict[str, Any]:
+    rule = catalogue.get(rule_id)
     summary = rule.summary if rule else rule_id
     level = _SARIF_LEVEL[rule.severity] if rule else "error"
     return {
