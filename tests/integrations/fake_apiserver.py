@@ -1,4 +1,5 @@
-"""A Kubernetes API server of our own on 127.0.0.1: just the reads --from-cluster makes.
+"""A Kubernetes API server of our own on 127.0.0.1: just the reads --from-cluster makes
+(ServiceAccounts, ConfigMaps, the service-account issuer's discovery document).
 
 It serves ServiceAccounts and ConfigMaps from dicts, answers 403 for namespaces listed as
 forbidden, 401 when a token is required and missing, and records every request it gets.
@@ -25,6 +26,7 @@ class Objects:
     config_maps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     forbidden_namespaces: set[str] = field(default_factory=set)
     token: str | None = None
+    openid_configuration: dict[str, Any] | None = None  # /.well-known/openid-configuration
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, authorization)
 
 
@@ -50,8 +52,21 @@ def _app(objects: Objects) -> web.Application:
             return _status(404, "NotFound", f'{kind} "{name}" not found')
         return web.json_response(found)
 
+    async def discovery(request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization")
+        objects.requests.append((request.path, auth))
+        if objects.token is not None and auth != f"Bearer {objects.token}":
+            return _status(401, "Unauthorized", "Unauthorized")
+        if "" in objects.forbidden_namespaces:  # "" stands for the cluster-wide document
+            return _status(403, "Forbidden", 'forbidden: User cannot get path '
+                           '"/.well-known/openid-configuration"')
+        if objects.openid_configuration is None:
+            return _status(404, "NotFound", "the server could not find the requested resource")
+        return web.json_response(objects.openid_configuration)
+
     app = web.Application()
     app.router.add_get("/api/v1/namespaces/{ns}/{kind:serviceaccounts|configmaps}/{name}", get)
+    app.router.add_get("/.well-known/openid-configuration", discovery)
     return app
 
 

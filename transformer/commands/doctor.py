@@ -46,6 +46,10 @@ def run(options: DoctorOptions) -> DoctorResult:
     account_sources = inputs.load(options.service_accounts, errors) if options.service_accounts else []
     if errors:
         raise InputErrors(errors)
+    if options.identities_file is None and any(c.owner[0] != "app" for c in credentials):
+        raise UsageError("--credentials name managed identities by resource id, and only "
+                         "--identities (az identity list -o json) says which client id each has: "
+                         "pass it too")
     issuer = _cluster_issuer(options) if options.from_cluster else options.issuer
     if issuer is None and credentials:
         raise UsageError("no issuer to compare the credentials with: pass --issuer URL, set "
@@ -55,7 +59,8 @@ def run(options: DoctorOptions) -> DoctorResult:
         issuer=issuer, audience=options.audience, tenant_id=options.tenant_id,
         identities={i.client_id.lower(): i for i in identities},
         identities_given=options.identities_file is not None, credentials=credentials,
-        apps=frozenset(client_id.lower() for client_id, _ in options.app_credentials)))
+        apps=frozenset([c.owner[1] for c in credentials if c.owner[0] == "app"]
+                       + [client_id.lower() for client_id, _ in options.app_credentials])))
 
 
 def check(sources: list[Source], account_sources: list[Source], options: DoctorOptions,
@@ -74,9 +79,6 @@ def check(sources: list[Source], account_sources: list[Source], options: DoctorO
 def _check_usage(options: DoctorOptions) -> None:
     if options.from_cluster and options.issuer:
         raise UsageError("--issuer and --from-cluster both name the issuer: pick one")
-    if options.credentials_files and options.identities_file is None:
-        raise UsageError("--credentials name identities by resource id, and only --identities "
-                         "(az identity list -o json) says which client id each has: pass it too")
     for client_id, _ in options.app_credentials:
         problem = client_id_problem(client_id)
         if problem:
