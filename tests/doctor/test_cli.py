@@ -160,3 +160,11 @@ def test_the_issuer_comes_from_the_environment() -> None:
     code, findings = doctor_json(MANIFEST, "--identities", IDENTITIES, "--credentials",
                                  SHARED / "credentials.json", env={"AKS_OIDC_ISSUER": ISSUER})
     assert (code, findings) == (0, [])
+
+
+def test_identities_alone_check_client_ids_not_credentials() -> None:
+    code, findings = doctor_json(MANIFEST, "--issuer", ISSUER, "--identities", IDENTITIES)
+    assert (code, findings) == (0, [])
+    unknown = DATA / "unknown-client-id" / "negative" / "typo" / "k8s.yaml"
+    code, findings = doctor_json(unknown, "--issuer", ISSUER, "--identities", IDENTITIES)
+    assert code == 1 and _rules(findings) == ["unknown-client-id"]

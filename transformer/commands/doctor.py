@@ -59,6 +59,7 @@ def run(options: DoctorOptions) -> DoctorResult:
         issuer=issuer, audience=options.audience, tenant_id=options.tenant_id,
         identities={i.client_id.lower(): i for i in identities},
         identities_given=options.identities_file is not None, credentials=credentials,
+        credentials_given=bool(options.credentials_files),
         apps=frozenset([c.owner[1] for c in credentials if c.owner[0] == "app"]
                        + [client_id.lower() for client_id, _ in options.app_credentials])))
 

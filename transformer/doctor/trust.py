@@ -44,6 +44,7 @@ class Trust:
     identities: Mapping[str, AzIdentity] = field(default_factory=dict)  # by client id, lower
     identities_given: bool = False
     credentials: Sequence[AzCredential] = ()
+    credentials_given: bool = False  # --credentials: the managed identities' credentials are known
     apps: frozenset[str] = frozenset()  # client ids (lower) whose credentials were given
 
     def owner(self, client_id: str) -> tuple[Owner, str, str | None] | None:
@@ -131,7 +132,7 @@ def _account(account: Resource, ns: str, pods: list[Workload], trust: Trust,
                         "clientId -o tsv)")]
     owner, owner_name, owner_tenant = known
     findings = _tenant(annotations, owner_name, owner_tenant, trust, finding)
-    if trust.issuer is None:
+    if trust.issuer is None or (owner[0] != "app" and not trust.credentials_given):
         return findings
     subject = subject_claim(ns, account.name)
     fix = _fix(owner, owner_name, client_id, ns, account.name, trust)
@@ -139,7 +140,9 @@ def _account(account: Resource, ns: str, pods: list[Workload], trust: Trust,
     if not credentials:
         findings.append(finding("no-credential",
                                 f"{owner_name} has no federated identity credential in the "
-                                f"inputs, so none trusts {subject}: create it: {fix}"))
+                                f"inputs (`az identity federated-credential list` printing [] "
+                                f"names no identity: then it has none), so none trusts "
+                                f"{subject}: create it: {fix}"))
         return findings
     problem = _exchange(credentials, trust, subject)
     if problem is not None:
