@@ -10,7 +10,7 @@ import yaml
 from transformer.kube.workloads import template_path
 from transformer.manifest import textpatch
 from transformer.manifest.edits import AddKey, Edit
-from transformer.manifest.stream import Source, parse
+from transformer.manifest.stream import Source, node_at, parse
 
 USE = "azure.workload.identity/use"
 CLIENT = "00000000-0000-0000-0000-00000000000c"
@@ -39,6 +39,8 @@ def labelled(text: str, name: str = "corpus.yaml", every: int = 1) -> str:
         if n % every:
             continue
         meta = template.get("metadata")
+        if _aliased(source, index, where + ("metadata", "labels")):
+            continue  # labels shared with an anchor elsewhere: accounts_for labels the account
         if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
             edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
         elif isinstance(meta, dict):
@@ -49,16 +51,21 @@ def labelled(text: str, name: str = "corpus.yaml", every: int = 1) -> str:
     return textpatch.apply(source, edits)
 
 
+def _aliased(source: Source, index: int, path: tuple[Any, ...]) -> bool:
+    """Whether the collection at ``path`` is an alias (*name) of one written before it."""
+    node, parent = node_at(source.documents[index].node, path), node_at(source.documents[index].node, path[:-1])
+    return node is not None and parent is not None and node.start_mark.index < parent.start_mark.index
+
+
 def accounts_for(text: str, name: str = "corpus.yaml") -> str:
-    """ServiceAccounts with a client id for every account the pod templates use."""
-    seen: set[tuple[str, str]] = set()
-    docs = []
+    """ServiceAccounts with a client id for every account the pod templates use; labelled for
+    injection too when a template using it could not be labelled itself."""
+    accounts: dict[tuple[str, str], dict[str, Any]] = {}
     for _, _, template, namespace in located(parse(name, text.encode())):
         key = (namespace, (template.get("spec") or {}).get("serviceAccountName") or "default")
-        if key in seen:
-            continue
-        seen.add(key)
-        docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
+        account = accounts.setdefault(key, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
             "name": key[1], "namespace": key[0],
             "annotations": {"azure.workload.identity/client-id": CLIENT}}})
-    return yaml.safe_dump_all(docs)
+        if ((template.get("metadata") or {}).get("labels") or {}).get(USE) != "true":
+            account["metadata"]["labels"] = {USE: "true"}
+    return yaml.safe_dump_all(list(accounts.values()))

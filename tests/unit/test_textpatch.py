@@ -62,9 +62,20 @@ def test_replace_a_sequence_item_keeps_its_dash() -> None:
         "v:\n- name: t\n  secret:\n    secretName: s\n- name: u\n")
 
 
-def test_replace_an_empty_flow_value_with_a_block_one() -> None:
-    assert patch("c:\n  env: []\n  x: 1\n", Replace(("c", "env"), [{"name": "A"}])) == (
-        "c:\n  env:\n  - name: A\n  x: 1\n")
+@pytest.mark.parametrize(("line", "kept"), [
+    ("  env: []", "  env: "),
+    ("  env: [ ]  # none yet", "  env:   # none yet"),
+    ("  env: {}", "  env: "),
+])
+def test_an_empty_flow_value_gives_way_to_a_block_one_and_only_its_token_goes(line: str, kept: str) -> None:
+    value = {"A": "b"} if "{" in line else [{"name": "A"}]
+    body = "    A: b\n" if "{" in line else "  - name: A\n"
+    assert patch(f"c:\n{line}\n  x: 1\n", Replace(("c", "env"), value)) == f"c:\n{kept}\n{body}  x: 1\n"
+
+
+def test_an_empty_flow_value_in_a_flow_mapping_is_filled_in_place() -> None:
+    out = patch("c: {env: [], x: 1}\n", Replace(("c", "env"), [{"name": "A"}]))
+    assert out == "c: {env: [{name: A}], x: 1}\n"
 
 
 def test_delete_an_item_and_a_key() -> None:
@@ -75,7 +86,13 @@ def test_delete_an_item_and_a_key() -> None:
 def test_flow_single_line_gets_entries_before_the_bracket() -> None:
     assert patch("a: {b: 1}\n", AddKey(("a",), "c", "x: y")) == 'a: {b: 1, c: "x: y"}\n'
     assert patch("a: [1, 2]\n", Insert(("a",), 0, 0)) == "a: [0, 1, 2]\n"
-    assert patch("a: []\n", Insert(("a",), 0, {"k": "v"})) == "a: [{k: v}]\n"
+    assert patch("a: {x: []}\n", Insert(("a", "x"), 0, {"k": "v"})) == "a: {x: [{k: v}]}\n"
+
+
+def test_an_empty_flow_value_of_a_block_key_takes_any_edit_in_block_form() -> None:
+    assert patch("a: []\n", Insert(("a",), 0, {"k": "v"})) == "a: \n- k: v\n"
+    assert patch("a: {}  # c\nb: 1\n", AddKey(("a",), "k", "v")) == "a:   # c\n  k: v\nb: 1\n"
+    assert patch("a: [{}]\n", AddKey(("a", 0), "k", "v")) == "a: [{k: v}]\n"
 
 
 def test_flow_multiline_with_trailing_commas_keeps_them() -> None:

@@ -11,7 +11,7 @@ from ..errors import InputError, InputErrors, Location, UsageError
 from ..kube import apiversions
 from ..kube import schemas as kubeschemas
 from ..kube.accounts import Accounts
-from ..manifest import files, inputs
+from ..manifest import duplicatekeys, files, inputs
 from ..manifest.duplicatekeys import duplicate_keys
 from ..manifest.stream import Document, Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
@@ -134,9 +134,7 @@ def _document(document: Document, strict: bool) -> list[Finding]:
     for where, key, first in duplicate_keys(document):
         findings.append(at(
             where, "error" if strict else "warning", "yaml-duplicate-key",
-            f"key {key!r} appears twice in this mapping (first at line {first.line}): only the "
-            "last one counts, and kubectl apply rejects it (strict field validation): merge them "
-            "or remove one",
+            duplicatekeys.message(key, first),
         ))
     return findings
 

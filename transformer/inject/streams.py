@@ -13,11 +13,11 @@ from ..identity import names as wi
 from ..identity import trigger
 from ..kube.accounts import Accounts
 from ..kube.stringvalues import non_strings
-from ..kube.workloads import pod_template
 from ..manifest import edits as ed
 from ..manifest import inputs, textpatch
-from ..manifest.stream import Resource, Source
+from ..manifest.stream import Document, Resource, Source
 from ..options import InjectOptions, InjectSettings
+from . import checks
 from . import webhook as inject
 
 
@@ -116,6 +116,7 @@ class _Injector:
         self.options = options
         self.settings: InjectSettings = options.settings
         self.errors: list[InputError] = []
+        self._checked: set[int] = set()  # documents whose keys were checked for repeats
 
     def source(self, source: Source, entries: list[Entry]) -> dict[int, list[ed.Edit]]:
         by_document: dict[int, list[ed.Edit]] = defaultdict(list)
@@ -134,22 +135,42 @@ class _Injector:
                 by_document[document.index] += ed.prefixed(resource.prefix, edits)
         return {k: v for k, v in by_document.items() if v}
 
+    def _repeated_keys(self, document: Document) -> list[InputError]:
+        if id(document) in self._checked:
+            return []
+        self._checked.add(id(document))
+        return checks.repeated_keys(document)
+
     def resource(self, resource: Resource) -> tuple[Entry, list[ed.Edit]]:
         title = resource.title(self.options.namespace)
         if resource.kind == "ServiceAccount":
             self.errors += non_strings(resource, ("metadata",), prefix=wi.PREFIX, title=title)
-        located = pod_template(resource)
+        try:
+            located = checks.pod_template(resource, title)
+        except InputError as e:
+            self.errors.append(e)
+            return Entry(title, "failed"), []
         if located is None:
             return Entry(title, "skipped"), []
         path, template = located
         found = list(non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title))
+        found += checks.deciding(resource, path, template, title)
         self.errors += found
+        if found:
+            return Entry(title, "failed"), []
         namespace = resource.namespace or self.options.namespace
         account_name = trigger.service_account_name(template)
         account = self.accounts.get(namespace, account_name)
         account_data = account.data if account is not None else None
-        if found or not trigger.is_triggered(template, account_data):
+        if not trigger.is_triggered(template, account_data):
             return Entry(title, "skipped", "not labelled " + wi.USE), []
+        found = checks.triggered(resource, path, template, title)
+        if account is not None:
+            found += checks.account(account, self.options.namespace)
+        found += self._repeated_keys(resource.document)
+        if found:
+            self.errors += found
+            return Entry(title, "failed"), []
         if account is None:
             self.errors.append(
                 InputError(

@@ -106,6 +106,10 @@ class Definitions:
         name = self._by_gvk.get((group, version, kind))
         return None if name is None else self._named(name)
 
+    def named(self, name: str) -> Schema:
+        """One type by its definition name (``io.k8s.api.core.v1.PodTemplateSpec``), inlined."""
+        return self._named(name)
+
     def _named(self, name: str) -> Schema:
         if name not in self._inlined:
             # Registered before it is filled: recursive types (JSONSchemaProps) become cycles.

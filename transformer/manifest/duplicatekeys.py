@@ -35,6 +35,15 @@ def duplicate_keys(document: Document) -> Iterator[tuple[Location, str, Location
             yield from _repeats(document, node)
 
 
+def message(key: str, first: Location) -> str:
+    """What to say about a repeat of ``key`` first written at ``first``."""
+    return (
+        f"key {key!r} appears twice in this mapping (first at line {first.line}): only the "
+        "last one counts, and kubectl apply rejects it (strict field validation): merge them "
+        "or remove one"
+    )
+
+
 def _repeats(document: Document, node: yaml.MappingNode) -> Iterator[tuple[Location, str, Location]]:
     first: dict[str, yaml.Node] = {}
     for key, _ in node.value:

@@ -8,6 +8,7 @@ out byte for byte. Scalars resolve as Kubernetes resolves them (YAML 1.1, go-yam
 from __future__ import annotations
 
 import gc
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,6 +188,19 @@ class Resource:
             return f"{self.kind} {self.name or '<no name>'}"
         ns = self.namespace or namespace
         return f"{self.kind or '<no kind>'} {ns}/{self.name or '<no name>'}"
+
+
+def json_path(path: Path) -> str:
+    """``spec.containers[0].env[1].value``; keys that are not plain words are quoted."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif step.replace("_", "a").replace("-", "a").isalnum():
+            out += f".{step}" if out else step
+        else:
+            out += "[" + json.dumps(step, ensure_ascii=False) + "]"
+    return out
 
 
 def node_at(root: yaml.Node | None, path: Path) -> yaml.Node | None:

@@ -134,6 +134,13 @@ def _flow(node: yaml.Node) -> bool:
     return bool(getattr(node, "flow_style", False))
 
 
+def _empty(node: yaml.Node) -> bool:
+    """An empty flow collection, or a plain null (``null``, ``~``, nothing at all)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag == "tag:yaml.org,2002:null" and not node.style
+    return isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and _flow(node) and not node.value
+
+
 def _most_common(counter: Counter[int], default: int, ok: object) -> int:
     for value, _ in counter.most_common():
         if ok(value):  # type: ignore[operator]
@@ -168,6 +175,8 @@ class _Patcher:
     def _insert(self, path: Path, index: int, value: object) -> None:
         seq = self._node(path, yaml.SequenceNode)
         items = seq.value
+        if self._fills_empty(path, seq, [value]):
+            return
         if _flow(seq):
             self._flow_insert(seq, index, self._flow_text(value, seq))
             return
@@ -182,6 +191,8 @@ class _Patcher:
 
     def _add_key(self, path: Path, key: str, value: object) -> None:
         mapping = self._node(path, yaml.MappingNode)
+        if self._fills_empty(path, mapping, {key: value}):
+            return
         if _flow(mapping):
             entry = f"{snippets.key_text(key, json_mode=self.style.json)}: "
             entry += self._flow_text(value, mapping)
@@ -204,6 +215,8 @@ class _Patcher:
         if isinstance(old, yaml.ScalarNode) and scalar_for_scalar:
             self._patch(old.start_mark.index, old.end_mark.index, snippets.scalar(value))
             return
+        if self._fills_empty(path, old, value):
+            return
         if isinstance(parent, yaml.MappingNode):
             key = self._key_node(parent, path[-1])
             column = key.start_mark.column
@@ -216,6 +229,22 @@ class _Patcher:
         lines[0] = lines[0][column:]
         end = self._after_line(max(self._content_end(old), start))
         self._emit(start, end, lines)
+
+    def _fills_empty(self, path: Path, old: yaml.Node, value: object) -> bool:
+        """``key: []``, ``key: {}`` or ``key: null`` in a block mapping, given entries: the token
+        goes, the block form follows on lines of its own, and the rest of the key's line
+        (spacing, a comment) stays as it was. False, and nothing done, for anything else."""
+        parent = node_at(self.document.node, path[:-1]) if path else None
+        if not (isinstance(parent, yaml.MappingNode) and not _flow(parent) and _empty(old)):
+            return False
+        if not isinstance(value, (dict, list)) or not value:
+            return False
+        column = self._key_node(parent, path[-1]).start_mark.column
+        lines = snippets.block_entry(str(path[-1]), value, column, self.style)[1:]
+        self._patch(old.start_mark.index, old.end_mark.index, "")
+        start = self._after_line(old.end_mark.index)
+        self._emit(start, start, lines)
+        return True
 
     def _delete(self, path: Path) -> None:
         parent = node_at(self.document.node, path[:-1])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import Location
-from ..manifest.stream import CLUSTER_SCOPED, Path, Resource
+from ..manifest.stream import CLUSTER_SCOPED, Path, Resource, json_path
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -93,19 +92,6 @@ def on(
 def title(resource: Resource, namespace: str) -> str:
     """How messages name an object: ``Deployment shop/web``, ``Namespace shop``."""
     return resource.title(namespace)
-
-
-def json_path(path: Path) -> str:
-    """``spec.containers[0].env[1].value``; keys that are not plain words are quoted."""
-    out = ""
-    for step in path:
-        if isinstance(step, int):
-            out += f"[{step}]"
-        elif step.replace("_", "a").replace("-", "a").isalnum():
-            out += f".{step}" if out else step
-        else:
-            out += "[" + json.dumps(step, ensure_ascii=False) + "]"
-    return out
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:

@@ -24,8 +24,8 @@ from referencing.jsonschema import DRAFT202012
 from ..errors import InputError, InputErrors, Location
 from ..kube import schemas as kubeschemas
 from ..kube.quickcheck import Compiler
-from ..manifest.stream import STR_TAG, Path, Resource
-from .findings import Finding, Severity, json_path, on
+from ..manifest.stream import STR_TAG, Path, Resource, json_path
+from .findings import Finding, Severity, on
 
 Validator = Any  # a jsonschema validator instance; jsonschema has no common static type for them
 
