@@ -10,20 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli.test_inject import SA
 from tests.cli.test_inject_corpus import only_added_lines
-from tests.conftest import CLIENT, TENANT, Run
+from tests.conftest import TENANT, Run
 
 P = "azure.workload.identity/"
-SA = f"""apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: app-sa
-  namespace: apps
-  labels:
-    {P}use: "true"
-  annotations:
-    {P}client-id: {CLIENT}
-"""
+
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TENANT, run_cli
-from transformer.kube.workloads import _TEMPLATES
+from transformer.kube.workloads import GROUP_KINDS, template_path
 from transformer.manifest.stream import key_node_at, node_at, parse
 
 P = "azure.workload.identity/"
@@ -32,7 +32,7 @@ ACCOUNTS = yaml.safe_dump_all([
     for name in ("default", "app")
 ])
 BATCH, BATCHES = 25, 21  # 525 mutants
-KINDS = sorted(_TEMPLATES)
+KINDS = sorted(GROUP_KINDS)
 OTHER_VALUES: list[Any] = [None, True, 42, 1.5, "text", [], ["x"], {}, {"k": "v"}]
 Path_ = tuple[str | int, ...]
 
@@ -79,7 +79,8 @@ def template(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def workload(group: str, kind: str, tpl: dict[str, Any]) -> tuple[dict[str, Any], Path_]:
-    path = _TEMPLATES[(group, kind)]
+    path = template_path(group, kind)
+    assert path is not None
     api = "v1" if not group else f"{group}/v1beta1" if group == "extensions" else f"{group}/v1"
     doc: dict[str, Any] = {"apiVersion": api, "kind": kind, "metadata": {"name": "w", "namespace": "default"}}
     if not path:

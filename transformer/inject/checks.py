@@ -18,17 +18,13 @@ import yaml
 
 from ..errors import InputError
 from ..identity.names import MARKER
+from ..kube import stringvalues
 from ..kube import templatetypes as types
 from ..kube.templatetypes import MISSING, Schema
 from ..kube.workloads import template_path
 from ..manifest import duplicatekeys
 from ..manifest.stream import Document, Path, Resource, json_path
 
-_YAML_KINDS = {
-    "tag:yaml.org,2002:bool": "a YAML boolean",
-    "tag:yaml.org,2002:int": "a YAML integer",
-    "tag:yaml.org,2002:float": "a YAML number",
-}
 _STEPS = {"spec": "the workload's spec", "template": "the pod template",
           "jobTemplate": "the job template"}
 
@@ -156,17 +152,4 @@ def _error(resource: Resource, title: str, path: Path, value: Any, wanted: str) 
 
 
 def _found(resource: Resource, path: Path, value: Any) -> str:
-    if value is MISSING:
-        return "missing"
-    node = resource.node_at(path)
-    if isinstance(node, yaml.ScalarNode) and node.tag in _YAML_KINDS and not node.style:
-        return f"{_YAML_KINDS[node.tag]} ({node.value})"
-    if isinstance(value, str):
-        return f"a string ({json.dumps(value)[:60]})"
-    if isinstance(value, bool):
-        return f"a boolean ({json.dumps(value)})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a list" if isinstance(value, list) else "null"
+    return "missing" if value is MISSING else stringvalues.found(resource.node_at(path), value)

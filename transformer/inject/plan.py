@@ -20,9 +20,9 @@ from ..identity.names import (
     TOKEN_PATH,
     TOKEN_VOLUME,
 )
-from ..kube.objects import annotations_of as _annotations
-from ..kube.objects import as_list as _list
-from ..kube.objects import as_map as _map
+from ..kube.objects import checked_annotations as _annotations
+from ..kube.objects import checked_list as _list
+from ..kube.objects import checked_map as _map
 from ..manifest import edits as ed
 from ..manifest.edits import Edit
 from ..manifest.stream import Path
@@ -241,7 +241,7 @@ class Plan:
         node: Any = self.template
         for depth, step in enumerate(path):
             child = _get_raw(node, (step,))
-            if not isinstance(child, (dict, list)):
+            if child is None:  # absent or null: created; any other type was refused by the checks
                 nested: Any = {key: value}
                 for outer in reversed(path[depth + 1 :]):
                     nested = {outer: nested}
@@ -283,7 +283,7 @@ def _get(data: dict[str, Any], path: Path) -> dict[str, Any]:
     node: Any = data
     for step in path:
         node = node.get(step) if isinstance(node, dict) else node[step]
-    return node if isinstance(node, dict) else {}
+    return _map(node)
 
 
 def _get_raw(data: Any, path: Path) -> Any:

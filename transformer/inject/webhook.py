@@ -27,8 +27,8 @@ from ..identity.names import (
     TOKEN_FILE,
 )
 from ..identity.trigger import wants_proxy
-from ..kube.objects import annotations_of as _annotations
-from ..kube.objects import as_map as _map
+from ..kube.objects import checked_annotations as _annotations
+from ..kube.objects import checked_map as _map
 from ..manifest.edits import Edit
 from ..options import InjectSettings
 from .plan import Plan, Problem

@@ -6,7 +6,9 @@ boolean or a number; the API server then rejects the object. We say so before it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
@@ -50,3 +52,24 @@ def _problem(node: yaml.Node) -> str | None:
             return None
         return _KINDS.get(node.tag, f"of type {node.tag}")
     return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+
+
+def found(node: yaml.Node | None, value: Any) -> str:
+    """A value as a person names it: ``a YAML integer (8080)``, ``a string ("x")``, ``a list``."""
+    if isinstance(node, yaml.ScalarNode) and node.tag in _KINDS and not node.style:
+        return f"{_KINDS[node.tag]} ({node.value})"
+    if isinstance(value, str):
+        return f"a string ({show(value)})"
+    if isinstance(value, bool):
+        return f"a boolean ({json.dumps(value)})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else "null"
+
+
+def show(value: Any) -> str:
+    """``value`` as JSON, cut to 80 characters."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

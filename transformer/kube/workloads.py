@@ -25,6 +25,7 @@ _TEMPLATES: dict[tuple[str, str], Path] = {
 }
 
 WORKLOAD_KINDS = frozenset(kind for _, kind in _TEMPLATES)
+GROUP_KINDS = tuple(_TEMPLATES)  # (group, kind) of every workload
 
 
 def template_path(group: str, kind: str) -> Path | None:

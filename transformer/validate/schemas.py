@@ -23,6 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from ..errors import InputError, InputErrors, Location
 from ..kube import schemas as kubeschemas
+from ..kube import stringvalues
 from ..kube.quickcheck import Compiler
 from ..manifest.stream import STR_TAG, Path, Resource, json_path
 from .findings import Finding, Severity, on
@@ -39,11 +40,6 @@ _TYPE_NAMES = {
     "string": "a string", "integer": "an integer", "number": "a number",
     "boolean": "a boolean (true or false)", "array": "a list", "object": "a mapping",
     "null": "null",
-}
-_YAML_KINDS = {
-    "tag:yaml.org,2002:bool": "a YAML boolean",
-    "tag:yaml.org,2002:int": "a YAML integer",
-    "tag:yaml.org,2002:float": "a YAML number",
 }
 
 
@@ -260,18 +256,7 @@ class Check:
         return json_path(path) or "the object"
 
     def _found(self, path: Path, instance: Any) -> str:
-        node = self.resource.node_at(path)
-        if isinstance(node, yaml.ScalarNode) and node.tag in _YAML_KINDS and not node.style:
-            return f"{_YAML_KINDS[node.tag]} ({node.value})"
-        if isinstance(instance, str):
-            return f"a string ({_show(instance)})"
-        if isinstance(instance, bool):
-            return f"a boolean ({json.dumps(instance)})"
-        if isinstance(instance, (int, float)):
-            return f"a number ({instance})"
-        if isinstance(instance, dict):
-            return "a mapping"
-        return "a list" if isinstance(instance, list) else "null"
+        return stringvalues.found(self.resource.node_at(path), instance)
 
     def _plain_non_string(self, path: Path) -> bool:
         node = self.resource.node_at(path)
@@ -304,6 +289,4 @@ def _extras(instance: Any, schema: dict[str, Any]) -> list[str]:
     ]
 
 
-def _show(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+_show = stringvalues.show
