@@ -25,25 +25,54 @@ class Settings(NamedTuple):
     log_level: str = "info"
     proxy_image: str | None = None
     proxy_init_image: str | None = None
+    audience: str | None = None
+    # The custom token endpoint (AKS identity bindings): the webhook's two flags, and its
+    # AZURE_KUBERNETES_* environment.
+    cte_suffix: str | None = None
+    cte_audience: str | None = None
+    token_proxy: str | None = None
+    sni_name: str | None = None
+    ca_data: str | None = None
+    ca_configmap: str | None = None
+    ctb_signer: str | None = None
+    ctb_label_selector: str | None = None
+
+    def _pairs(self) -> list[tuple[str, str, str | None]]:
+        """(inject flag, webhook environment variable, value) for the optional settings."""
+        return [
+            ("--proxy-image", "PROXY_IMAGE", self.proxy_image),
+            ("--proxy-init-image", "PROXY_INIT_IMAGE", self.proxy_init_image),
+            ("--kubernetes-token-proxy", "AZURE_KUBERNETES_TOKEN_PROXY", self.token_proxy),
+            ("--kubernetes-sni-name", "AZURE_KUBERNETES_SNI_NAME", self.sni_name),
+            ("--kubernetes-ca-data", "AZURE_KUBERNETES_CA_DATA", self.ca_data),
+            ("--kubernetes-ca-configmap", "AZURE_KUBERNETES_CA_CONFIGMAP_NAME", self.ca_configmap),
+            ("--kubernetes-ca-ctb-signer", "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME", self.ctb_signer),
+            ("--kubernetes-ca-ctb-label-selector", "AZURE_KUBERNETES_CA_CTB_LABEL_SELECTOR",
+             self.ctb_label_selector),
+        ]
 
     def flags(self) -> list[str]:
         flags = ["--tenant-id", self.tenant, "--cloud", self.cloud,
                  "--native-sidecar" if self.native else "--no-native-sidecar",
                  "--proxy-log-level", self.log_level]
-        if self.proxy_image:
-            flags += ["--proxy-image", self.proxy_image]
-        if self.proxy_init_image:
-            flags += ["--proxy-init-image", self.proxy_init_image]
+        for flag, _, value in self._pairs():
+            if value:
+                flags += [flag, value]
+        if self.audience:
+            flags += ["--audience", self.audience]
+        if self.cte_suffix:
+            flags += ["--custom-token-endpoint-annotation-suffix", self.cte_suffix,
+                      "--custom-token-endpoint-audience", self.cte_audience or ""]
         return flags
 
     def webhook(self) -> Json:
         env = {"AZURE_TENANT_ID": self.tenant, "AZURE_ENVIRONMENT": self.cloud}
-        if self.proxy_image:
-            env["PROXY_IMAGE"] = self.proxy_image
-        if self.proxy_init_image:
-            env["PROXY_INIT_IMAGE"] = self.proxy_init_image
+        env.update((name, value) for _, name, value in self._pairs() if value)
         level = "" if self.log_level == "warning" else self.log_level
-        return {"env": env, "logLevel": level, "nativeSidecar": self.native}
+        return {"env": env, "logLevel": level, "nativeSidecar": self.native,
+                "audience": self.audience or "",
+                "customTokenEndpointAnnotationSuffix": self.cte_suffix or "",
+                "customTokenEndpointAudience": self.cte_audience or ""}
 
 
 # A covering set: every cloud (names, aliases, cases), both sidecar modes, every log level and
@@ -58,7 +87,16 @@ PROFILES = (
     Settings(cloud="AzurePublicCloud", native=False, log_level="warning",
              proxy_image="example.com/p:2"),
     Settings(cloud="AzureGermanCloud", log_level="info"),
+    Settings(audience="api://other-audience", native=False),
+    Settings(cte_suffix="idb", cte_audience="api://idb", token_proxy="https://10.0.0.1:443",
+             sni_name="idb.example.com", ca_data="-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----"),
+    Settings(cte_suffix="Bindings", cte_audience="api://bindings", audience="api://mine",
+             token_proxy="https://proxy.example.com", ca_configmap="kube-root-ca", native=False),
+    Settings(cte_suffix="idb", cte_audience="api://idb", sni_name="sni.example.com",
+             ctb_signer="example.com/signer", ctb_label_selector='{"matchLabels":{"team":"blue"}}',
+             cloud="AzureChinaCloud", log_level="debug"),
 )
+CTE_SUFFIXES = ("idb", "idb", "Bindings", "other")
 
 
 class Case(NamedTuple):
@@ -153,6 +191,9 @@ def pod_annotations(draw: st.DrawFn, names: list[str]) -> dict[str, str]:
     _optional(draw, found, P + "service-account-token-expiration",
               _mostly(["3600", "86400", "7200", ""], ["3599", "86401", "soon", "+3600"]))
     _optional(draw, found, "team", st.just("blue"))
+    if not _rarely(draw, 4):  # the custom token endpoint's annotation, for some suffix
+        found[P + "use-" + draw(st.sampled_from(CTE_SUFFIXES))] = draw(
+            st.sampled_from(["true", "true", "TRUE", "false", "yes"]))
     return found
 
 
@@ -173,7 +214,7 @@ def account(draw: st.DrawFn, name: str, namespace: str) -> Json:
 
 @st.composite
 def case(draw: st.DrawFn, namespace: str = "case") -> Case:
-    """A pod, its ServiceAccount (absent, rarely) and one of the settings profiles."""
+    """A pod and its ServiceAccount (absent, rarely); `generated` deals out the settings."""
     names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True))
     metadata: Json = {"name": draw(st.sampled_from(["pod", "web-0", "a" * 40])), "namespace": namespace}
     labels = draw(st.sampled_from([{P + "use": "true"}] * 6 + [{}, {P + "use": "false"}]))
@@ -188,7 +229,7 @@ def case(draw: st.DrawFn, namespace: str = "case") -> Case:
         spec["serviceAccountName"] = account_name
     sa = None if _rarely(draw, 40) else draw(account(account_name, namespace))
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
-    return Case(pod, sa, draw(st.sampled_from(PROFILES)))
+    return Case(pod, sa, Settings())
 
 
 def placed(found: Case, index: int) -> Case:

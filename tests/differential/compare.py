@@ -19,10 +19,12 @@ class Tally(NamedTuple):
 
     injected: int
     proxied: int
+    custom: int
     refused: int
 
     def __str__(self) -> str:
-        return f"{self.injected} injected, {self.proxied} with the proxy, {self.refused} refused by both"
+        return (f"{self.injected} injected, {self.proxied} with the proxy, {self.custom} with the "
+                f"custom token endpoint, {self.refused} refused by both")
 
 
 class Difference(NamedTuple):
@@ -67,8 +69,10 @@ def _tally(wanted: list[Outcome], mine: list[Outcome]) -> Tally:
                                        for v in p["spec"].get("volumes") or [])]
     proxied = [p for p in injected if any(c.get("image", "").endswith(("/proxy:v1.6.0", "/p:1", "/p:2"))
                                           for c in p["spec"].get("initContainers", []) + p["spec"]["containers"])]
+    custom = [p for p in injected if any(e.get("name") == "AZURE_KUBERNETES_TOKEN_PROXY" or e.get("name") == "AZURE_KUBERNETES_SNI_NAME"
+                                         for c in p["spec"]["containers"] for e in c.get("env") or [])]
     refused = sum(1 for w, m in zip(wanted, mine, strict=True) if w.error and m.error)
-    return Tally(len(injected), len(proxied), refused)
+    return Tally(len(injected), len(proxied), len(custom), refused)
 
 
 def _canonical(pods: list[Json | None], oracle: Path) -> list[Json | None]:

@@ -7,11 +7,12 @@ import random
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as seeded
 
-from tests.differential.cases import Case, case
+from tests.differential.cases import PROFILES, Case, case
 
 
 def generated(count: int, seed: int | None = None) -> tuple[int, list[Case]]:
-    """``count`` cases drawn by hypothesis, reproducible from the returned seed."""
+    """``count`` cases drawn by hypothesis, reproducible from the returned seed, each with the
+    next of the settings profiles."""
     seed = random.randrange(2**32) if seed is None else seed
     found: list[Case] = []
 
@@ -23,4 +24,5 @@ def generated(count: int, seed: int | None = None) -> tuple[int, list[Case]]:
         found.append(drawn)
 
     collect()
-    return seed, found[:count]
+    # Round robin, not drawn: hypothesis favours the first of a sampled_from.
+    return seed, [c._replace(settings=PROFILES[i % len(PROFILES)]) for i, c in enumerate(found[:count])]

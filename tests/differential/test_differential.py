@@ -32,6 +32,7 @@ def test_inject_does_what_upstreams_webhook_does_on_2000_pods() -> None:
     found, tally = compared(cases, oracle)
     # The cases must exercise the rules, not only the refusals.
     assert tally.injected > PODS // 3 and tally.proxied > PODS // 20 and tally.refused > 0, tally
+    assert tally.custom > PODS // 50, tally
     if found:
         small = [minimal(d, oracle) for d in found[:3]]
         pytest.fail(f"differential: {PODS} pods, {len(found)} differences (seed {SEED}):\n"

@@ -9,7 +9,7 @@ deliberate difference. Each step names its row; nothing else is forgiven.
 | `inject-proxy-sidecar: "false"` (any case) means no proxy | annotation removed | metadata restored |
 | an empty `tenant-id` annotation counts as absent | annotation removed | |
 | the ServiceAccount's `use` label triggers injection too | pod labelled | metadata restored |
-| token layout v1.0-v1.5 (`azure-identity-token` at `/var/run/secrets/azure/tokens`) | | renamed, moved; a volume or mount of that name replaced in place; another mount at that path refused |
+| token layout v1.0-v1.5 (`azure-identity-token` at `/var/run/secrets/azure/tokens`, the custom endpoint's CA beside it) | | renamed, moved; a volume or mount of that name replaced in place; another mount at that path refused |
 | native sidecar before user init containers | | both proxy containers moved to the front |
 | `runAsUser: 1501` on the proxy | | added |
 | a pod the API server would reject is refused: a proxy port outside 1..65535 (even when the pod has its own proxy containers), a container named like a proxy container in the list upstream does not look in (two of one name) | | refused |
@@ -28,6 +28,7 @@ MARKER = "wi-transform.azure.workload.identity/injected"
 RESERVED = "azure-workload-identity-reserved-"
 UPSTREAM_DIR, OUR_DIR = "/var/run/secrets/azure/wi", "/var/run/secrets/azure/tokens"
 UPSTREAM_FILE, OUR_FILE = UPSTREAM_DIR + "/token/azure-identity-token", OUR_DIR + "/azure-identity-token"
+UPSTREAM_CA, OUR_CA = UPSTREAM_DIR + "/ca-cert/ca.crt", OUR_DIR + "/ca-cert/ca.crt"
 VOLUME = "azure-identity-token"
 PROXY, PROXY_INIT = "azwi-proxy", "azwi-proxy-init"
 
@@ -134,6 +135,8 @@ def _token_layout(pod: Json) -> None:
         for env in c.get("env") or []:
             if env.get("name") == "AZURE_FEDERATED_TOKEN_FILE" and env.get("value") == UPSTREAM_FILE:
                 env["value"] = OUR_FILE
+            if env.get("name") == "AZURE_KUBERNETES_CA_FILE" and env.get("value") == UPSTREAM_CA:
+                env["value"] = OUR_CA
 
 
 def _proxy(original: Json, pod: Json, native: bool) -> None:
