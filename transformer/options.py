@@ -150,3 +150,4 @@ class DoctorOptions:
     app_credentials: tuple[tuple[str, str], ...] = ()  # (client id, file)
     tenant_id: str | None = None
     audience: str = TOKEN_EXCHANGE_AUDIENCE
+    endpoint: TokenEndpoint = field(default_factory=TokenEndpoint)  # suffix and audience only

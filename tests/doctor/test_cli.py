@@ -121,6 +121,9 @@ def test_identities_of_another_shape_are_unreadable(tmp_path: Path) -> None:
     ["--app-credentials", "no-file"],
     ["--issuer", ISSUER, "--from-cluster"],
     ["--audience", " "],
+    ["--custom-token-endpoint-annotation-suffix", "identity-binding"],  # without its audience
+    ["--custom-token-endpoint-annotation-suffix", "x", "--custom-token-endpoint-audience",
+     "api://AzureADTokenExchange"],  # the default audience, as the webhook refuses it
 ])
 def test_usage_errors(args: list[str]) -> None:
     proc = run_cli("doctor", MANIFEST, *args)

@@ -65,6 +65,12 @@ def migrate_inject_flags(f: F) -> F:
     return _decorated(f, [*_SETTINGS_FLAGS, *_ENDPOINT_FLAGS])
 
 
+def audience_flags(f: F) -> F:
+    """The flags that decide the audience of a pod's token: --audience and the custom token
+    endpoint's annotation suffix and audience (doctor checks the credentials against them)."""
+    return _decorated(f, [_AUDIENCE_FLAG, *_ENDPOINT_FLAGS[:2]])
+
+
 def _decorated(f: F, decorators: list[Callable[[F], F]]) -> F:
     for decorator in reversed(decorators):
         f = decorator(f)

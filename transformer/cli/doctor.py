@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..options import TOKEN_EXCHANGE_AUDIENCE
-from . import cli
+from . import audience_flags, cli
 
 
 def _app_credential(ctx: click.Context, param: click.Parameter,
@@ -46,8 +46,7 @@ def _app_credential(ctx: click.Context, param: click.Parameter,
 @click.option("--tenant-id", envvar="AZURE_TENANT_ID",
               help="Tenant of ServiceAccounts without the tenant-id annotation "
                    "[env AZURE_TENANT_ID].")
-@click.option("--audience", default=TOKEN_EXCHANGE_AUDIENCE, show_default=True,
-              help="The audience of the pods' tokens.")
+@audience_flags
 @click.option("-o", "--format", "fmt", default="text", show_default=True,
               type=click.Choice(["text", "json", "github", "sarif"]),
               help="Output: text, json, github (workflow annotations) or sarif (code scanning).")
@@ -55,7 +54,8 @@ def _app_credential(ctx: click.Context, param: click.Parameter,
 def doctor(ctx: click.Context, /, paths: tuple[str, ...], namespace: str,
            service_accounts: tuple[str, ...], issuer: str | None, from_cluster: bool,
            context: str | None, identities_file: str | None, credentials_files: tuple[str, ...],
-           app_credentials: tuple[tuple[str, str], ...], tenant_id: str | None, audience: str,
+           app_credentials: tuple[tuple[str, str], ...], tenant_id: str | None,
+           audience: str | None, annotation_suffix: str | None, endpoint_audience: str | None,
            fmt: str) -> int:
     """Find, before deploying, why a pod would not get its token: the trust chain from each
     workload-identity pod to its ServiceAccount, identity and federated credentials, with the
@@ -67,7 +67,7 @@ def doctor(ctx: click.Context, /, paths: tuple[str, ...], namespace: str,
     """
     from ..commands import doctor as command
     from ..doctor.rules import RULES
-    from ..options import DoctorOptions
+    from ..options import DoctorOptions, TokenEndpoint
     from ..validate.formats import render
 
     if from_cluster and ctx.get_parameter_source("issuer") == click.core.ParameterSource.ENVIRONMENT:
@@ -76,7 +76,9 @@ def doctor(ctx: click.Context, /, paths: tuple[str, ...], namespace: str,
         paths=paths, namespace=namespace, service_accounts=service_accounts,
         issuer=issuer or None, from_cluster=from_cluster, context=context,
         identities_file=identities_file, credentials_files=credentials_files,
-        app_credentials=app_credentials, tenant_id=tenant_id or None, audience=audience,
+        app_credentials=app_credentials, tenant_id=tenant_id or None,
+        audience=TOKEN_EXCHANGE_AUDIENCE if audience is None else audience,
+        endpoint=TokenEndpoint(annotation_suffix=annotation_suffix, audience=endpoint_audience),
     )
     result = command.run(options)
     sys.stdout.write(render(result.findings, result.summary(), fmt,  # type: ignore[arg-type]

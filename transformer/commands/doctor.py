@@ -9,6 +9,7 @@ from ..doctor import placement, trust
 from ..errors import InputError, InputErrors, UsageError
 from ..federated import azjson
 from ..federated.identity import client_id_problem
+from ..identity import endpoint
 from ..kube.accounts import Accounts
 from ..manifest import inputs
 from ..manifest.stream import Source
@@ -56,7 +57,8 @@ def run(options: DoctorOptions) -> DoctorResult:
                          "AKS_OIDC_ISSUER (az aks show -n CLUSTER -g GROUP --query "
                          "oidcIssuerProfile.issuerUrl -o tsv), or --from-cluster")
     return check(sources, account_sources, options, trust.Trust(
-        issuer=issuer, audience=options.audience, tenant_id=options.tenant_id,
+        issuer=issuer, audience=options.audience, endpoint=options.endpoint,
+        tenant_id=options.tenant_id,
         identities={i.client_id.lower(): i for i in identities},
         identities_given=options.identities_file is not None, credentials=credentials,
         credentials_given=bool(options.credentials_files),
@@ -86,6 +88,14 @@ def _check_usage(options: DoctorOptions) -> None:
             raise UsageError(f"--app-credentials {client_id}=FILE: {problem}")
     if not options.audience.strip():
         raise UsageError("--audience is empty: leave it out for api://AzureADTokenExchange")
+    # only the annotation suffix and the audience matter here: the rest may stay unsaid
+    problems = endpoint.problems(options.endpoint, pending=_NOT_ASKED)
+    if problems:
+        raise UsageError("; ".join(problems))
+
+
+_NOT_ASKED = ("token_proxy", "sni_name", "ca_data", "ca_configmap", "ctb_signer",
+              "ctb_label_selector")
 
 
 def _identities(path: str | None, errors: list[InputError]) -> list[azjson.AzIdentity]:

@@ -16,11 +16,13 @@ from ..federated.identity import parse_resource_id
 from ..federated.names import credential_name
 from ..federated.plan import MAX_PER_IDENTITY
 from ..federated.shell import quote
+from ..identity import endpoint as token_endpoint
 from ..identity import names as wi
 from ..identity import trigger
 from ..kube.accounts import Accounts
 from ..kube.objects import annotations_of, as_map
 from ..manifest.stream import Path, Resource
+from ..options import TokenEndpoint
 from ..validate.findings import Finding, at, on
 from ..validate.identitychecks import Workload, workload
 from .rules import CHECKS
@@ -40,12 +42,19 @@ class Trust:
 
     issuer: str | None
     audience: str = wi.AUDIENCE
+    endpoint: TokenEndpoint = field(default_factory=TokenEndpoint)
     tenant_id: str | None = None
     identities: Mapping[str, AzIdentity] = field(default_factory=dict)  # by client id, lower
     identities_given: bool = False
     credentials: Sequence[AzCredential] = ()
     credentials_given: bool = False  # --credentials: the managed identities' credentials are known
     apps: frozenset[str] = frozenset()  # client ids (lower) whose credentials were given
+
+    def audience_of(self, pod: Workload) -> str:
+        """The audience of the pod's token: the custom token endpoint's when it asks for it."""
+        if self.endpoint.audience and token_endpoint.asked_for(self.endpoint, pod.annotations):
+            return self.endpoint.audience
+        return self.audience
 
     def owner(self, client_id: str) -> tuple[Owner, str, str | None] | None:
         """(owner, how to name it, its tenant) of a client id, None when unknown."""
@@ -135,7 +144,8 @@ def _account(account: Resource, ns: str, pods: list[Workload], trust: Trust,
     if trust.issuer is None or (owner[0] != "app" and not trust.credentials_given):
         return findings
     subject = subject_claim(ns, account.name)
-    fix = _fix(owner, owner_name, client_id, ns, account.name, trust)
+    audiences = sorted({trust.audience_of(p) for p in pods})
+    fix = _fix(owner, owner_name, client_id, ns, account.name, trust, audiences[0])
     credentials = by_owner.get(owner, [])
     if not credentials:
         findings.append(finding("no-credential",
@@ -144,8 +154,9 @@ def _account(account: Resource, ns: str, pods: list[Workload], trust: Trust,
                                 f"names no identity: then it has none), so none trusts "
                                 f"{subject}: create it: {fix}"))
         return findings
-    problem = _exchange(credentials, trust, subject)
+    problem = _exchange(credentials, trust, subject, audiences)
     if problem is not None:
+        fix = _fix(owner, owner_name, client_id, ns, account.name, trust, problem[2])
         findings.append(finding(problem[0], f"{problem[1]}: fix: {fix}"))
     return findings
 
@@ -163,9 +174,10 @@ def _tenant(annotations: Mapping[str, object], owner_name: str, owner_tenant: st
                     f"is in tenant {owner_tenant}: set {wi.TENANT_ID} to {owner_tenant}", where)]
 
 
-def _exchange(credentials: Sequence[AzCredential], trust: Trust, subject: str
-              ) -> tuple[str, str] | None:
-    """The first check Entra ID would fail, as (rule, why), or None when one credential matches."""
+def _exchange(credentials: Sequence[AzCredential], trust: Trust, subject: str,
+              audiences: Sequence[str]) -> tuple[str, str, str] | None:
+    """The first check Entra ID would fail, as (rule, why, the audience of the credential that
+    would fix it), or None when a credential matches the token of every pod."""
     issuer = str(trust.issuer)
     with_issuer = [c for c in credentials if c.issuer == issuer]
     if not with_issuer:
@@ -173,18 +185,19 @@ def _exchange(credentials: Sequence[AzCredential], trust: Trust, subject: str
                          for c in credentials)
         return "issuer-mismatch", (f"no federated credential of {credentials[0].owner_name} has "
                                    f"the cluster's issuer {issuer!r} (compared byte for byte): "
-                                   f"{near}")
+                                   f"{near}"), audiences[0]
     matching = [c for c in with_issuer if c.subject == subject]
     if not matching:
         near = "; ".join(f"credential {c.name!r} has subject {c.subject!r}{_subject_miss(c.subject, subject)}"
                          for c in with_issuer)
         return "subject-mismatch", (f"no federated credential with the cluster's issuer has "
-                                    f"subject {subject!r} (compared byte for byte): {near}")
-    if any(trust.audience in c.audiences for c in matching):
+                                    f"subject {subject!r} (compared byte for byte): {near}"), audiences[0]
+    missing = [a for a in audiences if not any(a in c.audiences for c in matching)]
+    if not missing:
         return None
     found = "; ".join(f"credential {c.name!r} has audiences {list(c.audiences)}" for c in matching)
-    return "audience-mismatch", (f"the token's audience is {trust.audience!r}, which no credential "
-                                 f"for {subject!r} accepts: {found}")
+    return "audience-mismatch", (f"the token's audience is {missing[0]!r}, which no credential "
+                                 f"for {subject!r} accepts: {found}"), missing[0]
 
 
 def _issuer_miss(found: str, wanted: str) -> str:
@@ -217,12 +230,13 @@ def _parts(subject: str) -> tuple[str, str] | None:
     return (ns, name) if sep and ns and name and ":" not in name else None
 
 
-def _fix(owner: Owner, owner_name: str, client_id: str, ns: str, name: str, trust: Trust) -> str:
+def _fix(owner: Owner, owner_name: str, client_id: str, ns: str, name: str, trust: Trust,
+         audience: str) -> str:
     subject = subject_claim(ns, name)
     credential = credential_name(ns, name, subject)
     if owner[0] == "app":
         parameters = json.dumps({"name": credential, "issuer": trust.issuer, "subject": subject,
-                                 "audiences": [trust.audience]})
+                                 "audiences": [audience]})
         return f"az ad app federated-credential create --id {client_id} --parameters {quote(parameters)}"
     identity = parse_resource_id(client_id, owner_name)
     assert not isinstance(identity, str)  # owner_name is the resource id az listed
@@ -231,7 +245,7 @@ def _fix(owner: Owner, owner_name: str, client_id: str, ns: str, name: str, trus
         "--identity-name", quote(str(identity.name)), "--resource-group",
         quote(str(identity.resource_group)), "--subscription", quote(str(identity.subscription)),
         "--issuer", quote(str(trust.issuer)), "--subject", quote(subject),
-        "--audiences", quote(trust.audience)])
+        "--audiences", quote(audience)])
 
 
 def _limits(credentials: Sequence[AzCredential]) -> list[Finding]:
