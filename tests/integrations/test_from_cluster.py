@@ -250,3 +250,109 @@ def test_kubernetes_is_imported_only_for_from_cluster(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60,
                             check=False)
     assert result.stderr.decode().strip().endswith("False")
+
+
+# -- the custom token endpoint's settings come from the webhook's ConfigMap too ----------------
+
+WEBHOOK = ("azure-workload-identity-system", "azure-wi-webhook-config")
+ENDPOINT = ("--custom-token-endpoint-annotation-suffix", "identity-binding",
+            "--custom-token-endpoint-audience", "api://AKSIdentityBinding")
+ANNOTATED = DEPLOYMENT.replace(
+    "      labels:\n", "      annotations:\n        azure.workload.identity/use-identity-binding: "
+    "\"true\"\n      labels:\n")
+ENDPOINT_CONFIG = {
+    "AZURE_TENANT_ID": CLUSTER_TENANT,
+    "AZURE_KUBERNETES_TOKEN_PROXY": "https://kubernetes.default.svc",
+    "AZURE_KUBERNETES_SNI_NAME": "sni.example",
+    "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME": "example.com/signer",
+    "AZURE_KUBERNETES_CA_CTB_LABEL_SELECTOR": '{"matchLabels":{"app":"ca"}}',
+}
+
+
+def _endpoint_cluster(objects: Objects, config: dict[str, str]) -> None:
+    objects.service_accounts[("apps", "web-sa")] = service_account(
+        "apps", "web-sa", annotations={"azure.workload.identity/client-id": CLIENT})
+    objects.config_maps[WEBHOOK] = config_map(*WEBHOOK, config)
+
+
+def _sources(out: bytes) -> list[Any]:
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    [volume] = docs[-1]["spec"]["template"]["spec"]["volumes"]
+    return list(volume["projected"]["sources"])
+
+
+def test_endpoint_settings_come_from_the_webhook_config(
+        wi: Run, tmp_path: Path, objects: Objects, apiserver: str,
+        kube_env: dict[str, str]) -> None:
+    _endpoint_cluster(objects, ENDPOINT_CONFIG)
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--tenant-id", TENANT,
+                _manifest(tmp_path, ANNOTATED), env=_env(kube_env, apiserver))
+    assert result.returncode == 0, result.stderr.decode()
+    env = _env_of(result.stdout)
+    assert env["AZURE_TENANT_ID"] == TENANT  # the flag, not the ConfigMap
+    assert env["AZURE_KUBERNETES_TOKEN_PROXY"] == "https://kubernetes.default.svc"
+    assert env["AZURE_KUBERNETES_SNI_NAME"] == "sni.example"
+    assert env["AZURE_KUBERNETES_CA_FILE"] == "/var/run/secrets/azure/tokens/ca-cert/ca.crt"
+    assert "AZURE_KUBERNETES_CA_DATA" not in env
+    assert _sources(result.stdout)[1] == {"clusterTrustBundle": {
+        "signerName": "example.com/signer", "labelSelector": {"matchLabels": {"app": "ca"}},
+        "optional": False, "path": "ca-cert/ca.crt"}}
+    assert (f"/api/v1/namespaces/{WEBHOOK[0]}/configmaps/{WEBHOOK[1]}"
+            in [p for p, _ in objects.requests])
+
+
+def test_endpoint_flags_win_over_the_webhook_config(
+        wi: Run, tmp_path: Path, objects: Objects, apiserver: str,
+        kube_env: dict[str, str]) -> None:
+    _endpoint_cluster(objects, ENDPOINT_CONFIG)
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--kubernetes-token-proxy",
+                "https://mine.example", "--kubernetes-ca-ctb-signer", "", "--kubernetes-ca-data",
+                "PEM", _manifest(tmp_path, ANNOTATED), env=_env(kube_env, apiserver))
+    assert result.returncode == 2, result.stderr.decode()  # the ConfigMap's selector needs a signer
+    assert "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME needs to be set" in result.stderr.decode()
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--kubernetes-token-proxy",
+                "https://mine.example", "--kubernetes-ca-ctb-signer", "",
+                "--kubernetes-ca-ctb-label-selector", "", "--kubernetes-ca-data", "PEM",
+                _manifest(tmp_path, ANNOTATED), env=_env(kube_env, apiserver))
+    assert result.returncode == 0, result.stderr.decode()
+    env = _env_of(result.stdout)
+    assert env["AZURE_TENANT_ID"] == CLUSTER_TENANT
+    assert env["AZURE_KUBERNETES_TOKEN_PROXY"] == "https://mine.example"
+    assert env["AZURE_KUBERNETES_CA_DATA"] == "PEM"
+    assert len(_sources(result.stdout)) == 1
+
+
+def test_flags_and_config_are_checked_together(
+        wi: Run, tmp_path: Path, objects: Objects, apiserver: str,
+        kube_env: dict[str, str]) -> None:
+    """A label selector by flag, its signer from the ConfigMap: fine; a second CA source from
+    the ConfigMap: the webhook's refusal, naming the ConfigMap."""
+    _endpoint_cluster(objects, {"AZURE_KUBERNETES_CA_CTB_SIGNER_NAME": "example.com/signer",
+                                "AZURE_KUBERNETES_CA_CONFIGMAP_NAME": "ca"})
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--tenant-id", TENANT,
+                "--kubernetes-ca-ctb-label-selector", '{"matchLabels":{"a":"b"}}',
+                _manifest(tmp_path, ANNOTATED), env=_env(kube_env, apiserver))
+    assert (result.returncode, result.stdout) == (2, b"")
+    message = result.stderr.decode()
+    assert f"with ConfigMap {WEBHOOK[0]}/{WEBHOOK[1]} of context 'kind-test'" in message
+    assert ("only one of AZURE_KUBERNETES_CA_DATA, AZURE_KUBERNETES_CA_CONFIGMAP_NAME or "
+            "AZURE_KUBERNETES_CA_CTB_SIGNER_NAME can be set") in message
+    objects.config_maps[WEBHOOK] = config_map(
+        *WEBHOOK, {"AZURE_KUBERNETES_CA_CTB_SIGNER_NAME": "example.com/signer"})
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--tenant-id", TENANT,
+                "--kubernetes-ca-ctb-label-selector", '{"matchLabels":{"a":"b"}}',
+                _manifest(tmp_path, ANNOTATED), env=_env(kube_env, apiserver))
+    assert result.returncode == 0, result.stderr.decode()
+    assert _sources(result.stdout)[1]["clusterTrustBundle"]["labelSelector"] == {
+        "matchLabels": {"a": "b"}}
+
+
+def test_webhook_config_is_not_read_when_no_template_asks_for_the_endpoint(
+        wi: Run, tmp_path: Path, objects: Objects, apiserver: str,
+        kube_env: dict[str, str]) -> None:
+    _endpoint_cluster(objects, ENDPOINT_CONFIG)
+    result = wi("inject", "--from-cluster", *ENDPOINT, "--tenant-id", TENANT,
+                _manifest(tmp_path), env=_env(kube_env, apiserver))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "AZURE_KUBERNETES_TOKEN_PROXY" not in _env_of(result.stdout)
+    assert [p for p, _ in objects.requests] == ["/api/v1/namespaces/apps/serviceaccounts/web-sa"]

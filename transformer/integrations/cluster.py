@@ -2,8 +2,9 @@
 
 The only module that imports ``kubernetes``; it is imported only when --from-cluster is given.
 ServiceAccounts that pod templates use but no input defines are read from the API server, and,
-as the webhook does, the tenant from its ConfigMap when --tenant-id is not given. Every library
-error becomes one of ours here, naming the kubeconfig context.
+as the webhook does, the tenant and the custom token endpoint's AZURE_KUBERNETES_* settings from
+its ConfigMap when their flags are not given. Every library error becomes one of ours here,
+naming the kubeconfig context.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from ..errors import InputError, InputErrors, Location, WiTransformError
+from ..errors import InputError, InputErrors, Location, UsageError, WiTransformError
+from ..identity import endpoint, trigger
 from ..identity import names as wi
-from ..identity import trigger
 from ..kube.accounts import Accounts
+from ..kube.objects import annotations_of
 from ..kube.workloads import pod_template
 from ..manifest import inputs
 from ..manifest.stream import Resource, Source, parse
-from ..options import InjectOptions
+from ..options import InjectOptions, InjectSettings
 
 WEBHOOK_NAMESPACE = "azure-workload-identity-system"
 WEBHOOK_CONFIG = "azure-wi-webhook-config"
@@ -59,12 +61,34 @@ def lookup(sources: list[Source], options: InjectOptions) -> tuple[list[Resource
     cluster = Cluster(options.context) if wanted else None
     found = cluster.accounts(wanted) if cluster else []
     accounts.add_from(found)
-    if options.settings.tenant_id is None and _tenant_needed(sources, accounts, options.namespace):
-        tenant = (cluster or Cluster(options.context)).tenant()
-        if tenant:
-            settings = dataclasses.replace(options.settings, tenant_id=tenant)
-            options = dataclasses.replace(options, settings=settings)
+    settings = options.settings
+    tenant = settings.tenant_id is None and _tenant_needed(sources, accounts, options.namespace)
+    if tenant or _endpoint_needed(sources, settings):
+        cluster = cluster or Cluster(options.context)
+        settings = _configured(settings, cluster.webhook_config(), cluster.context, tenant)
+        options = dataclasses.replace(options, settings=settings)
     return found, options
+
+
+def _configured(
+    settings: InjectSettings, config: dict[str, str], context: str, tenant: bool
+) -> InjectSettings:
+    """``settings`` with what the webhook's ConfigMap gives that no flag did, checked whole."""
+    if tenant and config.get(TENANT_KEY):
+        settings = dataclasses.replace(settings, tenant_id=config[TENANT_KEY])
+    given = {
+        name: config[key] for name, key in endpoint.CONFIG_KEYS.items()
+        if getattr(settings.endpoint, name) is None and key in config
+    }
+    settings = dataclasses.replace(settings, endpoint=dataclasses.replace(settings.endpoint, **given))
+    problems = endpoint.problems(settings.endpoint)
+    if problems:
+        raise UsageError(
+            f"--from-cluster: with ConfigMap {WEBHOOK_NAMESPACE}/{WEBHOOK_CONFIG} of context "
+            f"{context!r} ({', '.join(endpoint.CONFIG_KEYS[n] for n in given) or 'no setting'} "
+            f"from it): {'; '.join(problems)}"
+        )
+    return settings
 
 
 def missing_accounts(
@@ -133,11 +157,13 @@ class Cluster:
             raise InputErrors(missing)
         return found
 
-    def tenant(self) -> str | None:
-        """The tenant the cluster's webhook is configured with, when it is installed."""
+    def webhook_config(self) -> dict[str, str]:
+        """The settings the cluster's webhook runs with (its ConfigMap), none when not installed."""
         data = self._get("ConfigMap", WEBHOOK_NAMESPACE, WEBHOOK_CONFIG)
-        value = ((data or {}).get("data") or {}).get(TENANT_KEY)
-        return value if isinstance(value, str) and value else None
+        found = (data or {}).get("data")
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
     def issuer(self) -> str:
         """The service-account issuer the API server publishes in its discovery document."""
@@ -199,15 +225,16 @@ class Cluster:
                 "--issuer instead"
             )
         if e.status == 403:
-            # The ConfigMap only gives the tenant, so the way around it is --tenant-id.
+            # The ConfigMap only gives settings, so the way around it is their flags.
             instead = (
-                "pass the manifests with --service-accounts"
+                "pass the manifests with --service-accounts instead"
                 if kind == "ServiceAccount"
-                else "pass --tenant-id"
+                else "pass --tenant-id instead (and the --kubernetes-* flags when pods use a "
+                "custom token endpoint)"
             )
             return (
                 f"--from-cluster: context {self.context!r} may not read {what} (403 Forbidden): "
-                f"grant it get on {kind.lower()}s in namespace {namespace}, or {instead} instead"
+                f"grant it get on {kind.lower()}s in namespace {namespace}, or {instead}"
             )
         return f"--from-cluster: {where} answered {e.status} {e.reason} reading {what}"
 
@@ -227,6 +254,18 @@ def _tenant_needed(sources: list[Source], accounts: Accounts, default_namespace:
         account = accounts.get(namespace, trigger.service_account_name(template))
         data = account.data if account is not None else None
         if trigger.is_triggered(template, data) and not _annotation(account, wi.TENANT_ID):
+            return True
+    return False
+
+
+def _endpoint_needed(sources: list[Source], settings: InjectSettings) -> bool:
+    """Whether a template asks for the custom token endpoint and a setting of it is not given."""
+    token_endpoint = settings.endpoint
+    if all(getattr(token_endpoint, name) is not None for name in endpoint.CONFIG_KEYS):
+        return False
+    for resource in inputs.resources(sources):
+        template, _ = _template(resource)
+        if template is not None and endpoint.asked_for(token_endpoint, annotations_of(template)):
             return True
     return False
 
