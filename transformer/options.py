@@ -122,6 +122,8 @@ class ValidateOptions:
     schema_dir: str | None = None
     namespace: str = "default"
     service_accounts: tuple[str, ...] = ()
+    # the webhook's --custom-token-endpoint-annotation-suffix; None: it runs without one
+    endpoint_suffix: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,28 @@ from . import cli
               help="Namespace of objects that name none.")
 @click.option("--service-accounts", "service_accounts", multiple=True, metavar="PATH",
               help="Files or directories read for ServiceAccounts only (not validated).")
+@click.option("--custom-token-endpoint-annotation-suffix", "endpoint_suffix", metavar="S",
+              help="The webhook's suffix: azure.workload.identity/use-S is the custom token "
+                   "endpoint annotation; any other use-* annotation is a warning.")
 @click.option("-o", "--format", "fmt", default="text", show_default=True,
               type=click.Choice(["text", "json", "github", "sarif"]),
               help="Output: text, json, github (workflow annotations) or sarif (code scanning).")
 def validate(paths: tuple[str, ...], kubernetes_version: str | None, strict: bool,
              schema_dir: str | None, namespace: str, service_accounts: tuple[str, ...],
-             fmt: str) -> int:
+             endpoint_suffix: str | None, fmt: str) -> int:
     """Validate manifests: YAML, Kubernetes schemas, removed API versions, workload identity.
 
     Exit 0 without errors, 1 with errors, 2 on bad usage, 3 when an input cannot be read.
     """
     from ..commands import validate as command
-    from ..options import ValidateOptions
+    from ..errors import UsageError
+    from ..identity import endpoint
+    from ..options import TokenEndpoint, ValidateOptions
     from ..validate.formats import render
+
+    problems = endpoint.problems(TokenEndpoint(annotation_suffix=endpoint_suffix), ("audience",))
+    if problems:
+        raise UsageError("; ".join(problems))
 
     options = ValidateOptions(
         paths=paths,
@@ -42,6 +51,7 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, strict: boo
         schema_dir=schema_dir,
         namespace=namespace,
         service_accounts=service_accounts,
+        endpoint_suffix=endpoint_suffix or None,
     )
     result = command.run(options)
     sys.stdout.write(render(result.findings, result.summary(), fmt))  # type: ignore[arg-type]

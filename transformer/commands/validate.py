@@ -114,7 +114,8 @@ def check_injected(outputs: Iterable[Rewritten], options: InjectOptions, *,
     write has any error."""
     sources = [parse(o.source.name, o.source.encode(o.text), o.source.file) for o in outputs]
     settings = ValidateOptions(namespace=options.namespace, service_accounts=options.service_accounts,
-                               kubernetes_version=kubernetes_version, strict=strict)
+                               kubernetes_version=kubernetes_version, strict=strict,
+                               endpoint_suffix=options.settings.endpoint.annotation_suffix)
     errors = validate_sources(sources, settings).errors
     if errors:
         raise InputErrors([
@@ -165,6 +166,7 @@ class _Checker:
             findings += check.run(schemas.rules_validator(schemas.POD_TEMPLATE_RULES),
                                   pod.template, pod.path, "wi-schema")
             findings += identitychecks.skip_containers(pod)
+            findings += identitychecks.custom_endpoint(pod, self.options.endpoint_suffix)
         return _without_repeats(findings)
 
     def _schema(self, resource: Resource, check: schemas.Check) -> list[Finding]:

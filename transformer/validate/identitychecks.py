@@ -76,6 +76,32 @@ def skip_containers(pod: Workload) -> list[Finding]:
     ]
 
 
+def custom_endpoint(pod: Workload, suffix: str | None) -> list[Finding]:
+    """``use-S`` annotations: each must be the one the webhook is configured for, or it does
+    nothing (upstream looks up exactly ``azure.workload.identity/use-`` + its suffix)."""
+    configured = wi.CUSTOM_ENDPOINT_PREFIX + suffix if suffix else None
+    findings: list[Finding] = []
+    for key in pod.annotations:
+        if not isinstance(key, str) or not key.startswith(wi.CUSTOM_ENDPOINT_PREFIX):
+            continue
+        if key == configured:
+            continue
+        asked = key.removeprefix(wi.CUSTOM_ENDPOINT_PREFIX)
+        if configured is None:
+            why = ("but no custom token endpoint is configured: the webhook acts on it only when "
+                   f"it runs with --custom-token-endpoint-annotation-suffix={asked}: when yours "
+                   "does, pass that flag to validate and inject too; else remove the annotation")
+        else:
+            why = (f"but the custom token endpoint configured is {configured} "
+                   "(--custom-token-endpoint-annotation-suffix): this one does nothing: rename "
+                   "it, or fix the suffix")
+        findings.append(pod.finding(
+            ("metadata", "annotations", key), "warning", "wi-custom-endpoint-unconfigured",
+            f"annotation {key} of {pod.title} asks for a custom token endpoint, {why}",
+        ))
+    return findings
+
+
 def cross_object(
     resources: Iterable[Resource], accounts: Accounts, *, namespace: str
 ) -> list[Finding]:

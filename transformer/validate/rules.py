@@ -41,6 +41,12 @@ _CATALOGUE = [
          "azure.workload.identity/inject-proxy-sidecar is not \"true\" or \"false\"."),
     Rule("wi-skip-containers", "error",
          "azure.workload.identity/skip-containers names a container the pod does not have."),
+    Rule("wi-custom-endpoint-value", "warning",
+         "A custom token endpoint annotation (azure.workload.identity/use-S) is not \"true\" or "
+         "\"false\" (any case)."),
+    Rule("wi-custom-endpoint-unconfigured", "warning",
+         "An azure.workload.identity/use-S annotation that no configured custom token endpoint "
+         "suffix (--custom-token-endpoint-annotation-suffix) matches: it does nothing."),
     Rule("wi-account-client-id", "error",
          "A workload uses a ServiceAccount that has no azure.workload.identity/client-id."),
     Rule("wi-account-missing", "warning",
