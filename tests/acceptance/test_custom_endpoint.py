@@ -8,6 +8,8 @@ Upstream's CA file is <its mount path>/ca-cert/ca.crt; in our layout that is CA_
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -405,3 +407,16 @@ def test_every_injecting_command_takes_the_settings(tmp_path: Path, command: str
     else:
         run = run_cli(*command.split(), *flags, path)
     assert (run.returncode, run.stdout) == (0, expected.stdout), run.stderr
+
+
+def test_the_readme_example_is_what_the_command_prints() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    found = re.search(r"<!-- identity-binding -->\n```console\n\$ cd (\S+)\n\$ (.*?[^\\])\n(.*?)```",
+                      readme, re.DOTALL)
+    assert found, "the README's identity-binding example"
+    directory, command, shown = found.groups()
+    args = shlex.split(command.replace("\\\n", " "))
+    assert args[:3] == ["wi-transform", "inject", "--check"]
+    done = run_cli(*args[1:], cwd=Path(__file__).resolve().parents[2] / directory)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.decode() == shown
