@@ -35,6 +35,13 @@ _HUNK = re.compile(r"^@@ -(?P<line>\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
 _PROBLEM_COUNT = re.compile(r"^wi-transform: \d+ problem\(s\); nothing was written$")
 _FORMAT_FLAG = re.compile(r"^(?:--format|-o)(?:=(?P<value>.*))?$")
 _FENCE_LANGUAGE = {"json": "json", "arm": "json", "bicep": "bicep", "terraform": "hcl"}
+# The webhook's settings inject takes (validate: the suffix), as inputs named like their flags.
+SETTING_INPUTS = (
+    "audience", "custom-token-endpoint-annotation-suffix", "custom-token-endpoint-audience",
+    "kubernetes-token-proxy", "kubernetes-sni-name", "kubernetes-ca-data",
+    "kubernetes-ca-configmap", "kubernetes-ca-ctb-signer", "kubernetes-ca-ctb-label-selector",
+)
+UNSTRIPPED = ("kubernetes-ca-data",)  # a PEM keeps its final line break
 
 
 class InputProblem(Exception):
@@ -82,6 +89,7 @@ class Inputs:
     issuer: str
     kubernetes_version: str
     args: list[str]
+    settings: dict[str, str] = field(default_factory=dict)  # SETTING_INPUTS that are not empty
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Inputs:
@@ -108,7 +116,17 @@ class Inputs:
             issuer=get("ISSUER"),
             kubernetes_version=get("KUBERNETES_VERSION"),
             args=_words("args", get("ARGS")),
+            settings=_settings(env),
         )
+
+
+def _settings(env: dict[str, str]) -> dict[str, str]:
+    found = {}
+    for name in SETTING_INPUTS:
+        value = env.get("INPUT_" + name.upper().replace("-", "_"), "")
+        if value.strip():
+            found[name] = value if name in UNSTRIPPED else value.strip()
+    return found
 
 
 def _words(name: str, text: str) -> list[str]:
@@ -148,6 +166,7 @@ def run_inject(inputs: Inputs, cwd: str) -> Outcome:
     flags += ["--tenant-id", inputs.tenant_id] if inputs.tenant_id else []
     flags += ["--native-sidecar" if inputs.native_sidecar else "--no-native-sidecar"]
     flags += _repeat("--service-accounts", inputs.service_accounts)
+    flags += [part for name, value in inputs.settings.items() for part in (f"--{name}", value)]
     checked = wi_transform(["inject", "--check", *flags, *inputs.args, "--", *inputs.paths], cwd)
     outcome = Outcome(exit_code=checked.code)
     outcome.findings = tool_errors(checked.stderr, checked.code not in (0, 1))
@@ -177,6 +196,8 @@ def run_inject(inputs: Inputs, cwd: str) -> Outcome:
 def run_validate(inputs: Inputs, cwd: str) -> Outcome:
     flags = ["--kubernetes-version", inputs.kubernetes_version] if inputs.kubernetes_version else []
     flags += _repeat("--service-accounts", inputs.service_accounts)
+    suffix = inputs.settings.get("custom-token-endpoint-annotation-suffix")
+    flags += ["--custom-token-endpoint-annotation-suffix", suffix] if suffix else []
     # --format json last: the action reads the findings itself, whatever the args say.
     ran = wi_transform(["validate", *flags, *inputs.args, "--format", "json", "--", *inputs.paths],
                        cwd)

@@ -177,3 +177,22 @@ def test_a_second_use_in_the_job_reuses_the_install(act: Act) -> None:
     run = act(paths="k8s/adservice.yaml")
     install = next(s for s in run.steps if s.id == "install")
     assert install.stdout.strip() == "wi-transform, version 0.1.0"
+
+
+def test_custom_token_endpoint_inputs_reach_inject_and_validate(act: Act, workspace: Path) -> None:
+    app = workspace / "k8s" / "identity-binding.yaml"
+    shutil.copy(ROOT / "examples" / "identity-binding" / "app.yaml", app)
+    settings = {"custom_token_endpoint_annotation_suffix": "identity-binding",
+                "custom_token_endpoint_audience": "api://AKSIdentityBinding",
+                "kubernetes_token_proxy": "https://kubernetes.default.svc",
+                "kubernetes_ca_data": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}
+    expected = run_cli("inject", "--tenant-id", TENANT, *(
+        part for k, v in settings.items() for part in (f"--{k.replace('_', '-')}", v)),
+        app, cwd=workspace).stdout
+    run = act(command="inject", mode="write", paths="k8s/", tenant_id=TENANT, **settings)
+    assert not run.failed, run.log
+    assert app.read_bytes() == expected and b"AZURE_KUBERNETES_CA_DATA" in expected
+    checked = act(paths="k8s/identity-binding.yaml",
+                  custom_token_endpoint_annotation_suffix="other")
+    assert "wi-custom-endpoint-unconfigured" in {a.properties.get("title") for a in
+                                                 checked.of("warning")}

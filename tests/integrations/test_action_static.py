@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -63,7 +64,10 @@ def test_inputs_reach_scripts_only_through_env() -> None:
 def test_issue_inputs_and_outputs_are_declared() -> None:
     assert set(ACTION["inputs"]) == {
         "command", "paths", "mode", "tenant-id", "cloud", "native-sidecar", "service-accounts",
-        "issuer", "kubernetes-version", "args", "python-version"}
+        "issuer", "kubernetes-version", "args", "python-version", "audience",
+        "custom-token-endpoint-annotation-suffix", "custom-token-endpoint-audience",
+        "kubernetes-token-proxy", "kubernetes-sni-name", "kubernetes-ca-data",
+        "kubernetes-ca-configmap", "kubernetes-ca-ctb-signer", "kubernetes-ca-ctb-label-selector"}
     assert ACTION["inputs"]["command"]["default"] == "validate"
     assert ACTION["inputs"]["mode"]["default"] == "check"
     assert set(ACTION["outputs"]) == {"changed", "changed-files", "findings", "report"}
@@ -77,3 +81,16 @@ def test_install_uses_the_action_path_in_a_venv() -> None:
         install["run"])
     assert 'python -m venv "$venv"' in install["run"]
     assert 'venv="$GITHUB_ACTION_PATH/.action-venv"' in install["run"]
+
+
+def test_setting_inputs_are_declared_and_are_flags_of_inject() -> None:
+    spec = importlib.util.spec_from_file_location("action_run", ROOT / "action" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    assert set(module.SETTING_INPUTS) <= set(ACTION["inputs"])
+    helped = subprocess.run([sys.executable, "-m", "transformer", "inject", "--help"],
+                            capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    for name in module.SETTING_INPUTS:
+        assert f"--{name} " in helped, name
