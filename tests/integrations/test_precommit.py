@@ -181,3 +181,32 @@ def test_config_from_the_docs(hook_repo: Path, project: Path, home: Path) -> Non
     assert refused.returncode != 0
     assert "k8s/walkthrough.yaml:20:51:" in refused.stdout and "quote" in refused.stdout
     assert snapshot(project) == before
+
+
+def test_custom_token_endpoint_settings_as_hook_args(hook_repo: Path, project: Path,
+                                                     home: Path) -> None:
+    """A cluster whose webhook runs with a custom token endpoint: its settings are the hooks'
+    args, and the fixer injects what the CLI does; validate takes the suffix."""
+    shutil.copy(ROOT / "examples" / "identity-binding" / "app.yaml", project / "k8s" / "app.yaml")
+    git(project, "add", ".")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    settings = ["--custom-token-endpoint-annotation-suffix", "identity-binding",
+                "--custom-token-endpoint-audience", "api://AKSIdentityBinding",
+                "--kubernetes-token-proxy", "https://kubernetes.default.svc",
+                "--kubernetes-ca-configmap", "kube-root-ca.crt"]
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [
+        {"id": "wi-transform-fix", "args": settings},
+        {"id": "wi-validate", "args": settings[:2]},
+    ]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(project, "add", ".pre-commit-config.yaml")
+    expected = run_cli("inject", "--tenant-id", TENANT, *settings, "k8s/app.yaml",
+                       cwd=project).stdout
+    first = pre_commit(project, "run", "--files", "k8s/app.yaml", home=home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert (project / "k8s" / "app.yaml").read_bytes() == expected
+    assert b"AZURE_KUBERNETES_TOKEN_PROXY" in expected
+    second = pre_commit(project, "run", "--verbose", "--files", "k8s/app.yaml", home=home)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "0 errors, 0 warnings" in second.stdout  # the suffix is known: no warning
