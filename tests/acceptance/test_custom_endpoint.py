@@ -420,3 +420,16 @@ def test_the_readme_example_is_what_the_command_prints() -> None:
     done = run_cli(*args[1:], cwd=Path(__file__).resolve().parents[2] / directory)
     assert done.returncode == 1, done.stderr
     assert done.stdout.decode() == shown
+
+
+def test_migrate_gives_its_one_audience_to_the_token(tmp_path: Path) -> None:
+    """migrate's --audience is the credentials' audience; with --inject, the token's too."""
+    path = tmp_path / "app.yaml"
+    path.write_text(dump([ACCOUNT, pod("p")]))
+    run = run_cli("migrate", "--inject", *TENANT, "--audience", "api://mine", path)
+    assert run.returncode == 0, run.stderr
+    [out] = [d for d in yaml.safe_load_all(run.stdout) if d and d["kind"] == "Pod"]
+    assert out["spec"]["volumes"] == [endpoint_volume(audience="api://mine")]
+    two = run_cli("migrate", "--inject", *TENANT, "--audience", "a", "--audience", "b", path)
+    assert (two.returncode, two.stdout) == (2, b"")
+    assert "--inject takes one --audience" in two.stderr.decode()
