@@ -7,10 +7,11 @@ import asyncio
 import json
 import logging
 import signal
+import threading
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -28,10 +29,11 @@ from .imds import (
     refuse_forwarded,
     token_reply,
 )
+from .logs import RequestLog
 from .settings import Settings
-from .tokens import TokenSource
 
-log = logging.getLogger("wi_proxy.request")
+if TYPE_CHECKING:
+    from .tokens import TokenSource
 
 SHUTDOWN_TIMEOUT = 5.0
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -53,16 +55,18 @@ _HOP_BY_HOP = frozenset(
 _CACHE: web.AppKey[TokenCache] = web.AppKey("cache", TokenCache)
 _SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("session", aiohttp.ClientSession)
 _SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+_LOG: web.AppKey[RequestLog] = web.AppKey("log", RequestLog)
 # (client id, resource) -> the token, the second and the reply body made from them
 _Replies = dict[tuple[str, str], tuple[Token, int, bytes]]
 _REPLIES: web.AppKey[_Replies] = web.AppKey("replies", dict)
 _MAX_REPLIES = 1024
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, log: RequestLog) -> web.Application:
     """The proxy; its token source, thread pool and HTTP session live in its cleanup_ctx."""
     app = web.Application()
     app[_SETTINGS] = settings
+    app[_LOG] = log
     app.cleanup_ctx.append(_resources)
     app.router.add_route("*", "/{path:.*}", _dispatch)
     return app
@@ -70,17 +74,31 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[_SETTINGS]
-    tokens = TokenSource(
-        authority=settings.authority,
-        token_file=settings.token_file,
-        timeout=settings.entra_timeout,
-    )
+    tokens: list[TokenSource] = []
+    made = threading.Lock()
+
+    def acquire(client_id: str, scope: str) -> Token:
+        with made:
+            if not tokens:
+                # msal and requests are imported on the first token request, not at start:
+                # /readyz answers as soon as the listener is up.
+                from .tokens import TokenSource
+
+                tokens.append(
+                    TokenSource(
+                        authority=settings.authority,
+                        token_file=settings.token_file,
+                        timeout=settings.entra_timeout,
+                    )
+                )
+        return tokens[0].acquire(client_id, scope)
+
     # msal blocks; its exchanges run here, never on the event loop.
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
 
     async def fetch(client_id: str, scope: str) -> Token:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, tokens.acquire, client_id, scope)
+        return await loop.run_in_executor(pool, acquire, client_id, scope)
 
     app[_CACHE] = TokenCache(fetch)
     app[_REPLIES] = {}
@@ -95,7 +113,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     finally:
         await app[_SESSION].close()
         pool.shutdown(wait=False, cancel_futures=True)
-        tokens.close()
+        for source in tokens:
+            source.close()
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
@@ -111,9 +130,18 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
         error = type(e).__name__
         response = _json(500, {"error": "internal_error", "error_description": "unexpected error"})
-    level = logging.WARNING if response.status >= 500 else logging.INFO
-    if log.isEnabledFor(level):
-        log.log(level, "request", extra={"fields": _fields(request, response, started, error)})
+    log = request.app[_LOG]
+    if log.info or response.status >= 500:
+        log.write(
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            query=request.query.keys() if request.query_string else (),
+            client_id=request.get("client_id"),
+            cache=request.get("cache"),
+            error=error,
+        )
     return response
 
 
@@ -205,29 +233,10 @@ def _error_response(error: ImdsError) -> web.Response:
     return _json(error.status, error.body(), headers)
 
 
-def _fields(
-    request: web.Request, response: web.StreamResponse, started: float, error: str | None
-) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "method": request.method,
-        "path": request.path[:256],
-        "status": response.status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-    }
-    if request.query:
-        fields["query"] = sorted(set(request.query.keys()))[:16]
-    if "client_id" in request:
-        fields["client_id"] = request["client_id"]
-        fields["cache"] = request.get("cache")
-    if error is not None:
-        fields["error"] = error
-    return fields
-
-
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, log: RequestLog) -> None:
     """Serve until SIGTERM or SIGINT, then finish in-flight requests for up to 5 seconds."""
     runner = web.AppRunner(
-        create_app(settings),
+        create_app(settings, log),
         handle_signals=False,
         access_log=None,
         shutdown_timeout=SHUTDOWN_TIMEOUT,

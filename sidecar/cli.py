@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .settings import (
     DEFAULT_BIND,
@@ -16,6 +17,11 @@ from .settings import (
     SettingsError,
     settings_from,
 )
+
+if TYPE_CHECKING:
+    from .logs import RequestLog
+
+_SIDECAR_EXTRA = ("aiohttp", "msal", "requests")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,19 +78,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except SettingsError as e:
         return _fail(str(e), 2)
-    configure(level)
-    return _serve(settings)
+    missing = _missing_extra()
+    if missing is not None:
+        return _fail(
+            f"the proxy needs {missing}, which is not installed: pip install 'wi-transform[sidecar]'",
+            2,
+        )
+    return _serve(settings, configure(level))
 
 
-def _serve(settings: Settings) -> int:
+def _missing_extra() -> str | None:
+    """The first module of the `sidecar` extra that cannot be found (none is imported here)."""
+    from importlib.util import find_spec
+
+    for name in _SIDECAR_EXTRA:
+        if find_spec(name) is None:
+            return name
+    return None
+
+
+def _serve(settings: Settings, log: RequestLog) -> int:
     import asyncio
 
     from .app import serve
 
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, log))
     except OSError as e:
         return _fail(f"cannot listen on {settings.bind}:{settings.port}: {e.strerror or e}", 1)
+    finally:
+        log.flush()
     # The in-flight requests are answered or given up; an exchange still running in a worker
     # thread (for up to --entra-timeout) must not hold the exiting pod open.
     sys.stderr.flush()

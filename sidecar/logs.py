@@ -1,12 +1,17 @@
-"""One JSON object per log line, at the level `--log-level` names."""
+"""One JSON object per log line, at the level `--log-level` names. Request lines are built
+by hand and buffered (written within FLUSH_INTERVAL); warnings and errors go out at once."""
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import re
 import sys
+import threading
 import time
+from collections.abc import Iterable
 from typing import IO, Any
 
 # Upstream's levels (its injected `--log-level` may be empty) plus Python's own names.
@@ -23,6 +28,9 @@ _LEVELS = {
 # Anything shaped like a JWT (a service-account token, an assertion, an access token)
 # is cut from every line, whoever logged it.
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+FLUSH_INTERVAL = 0.1
+_FLUSH_BYTES = 64 * 1024
+_LOGGER = '"logger":"wi_proxy.request","msg":"request"'
 
 
 class LogLevelError(ValueError):
@@ -37,6 +45,120 @@ def parse_level(name: str) -> int:
         raise LogLevelError(f"--log-level={name!r} is not one of {choices}") from None
 
 
+def redacted(line: str) -> str:
+    return _JWT.sub("[redacted]", line) if "eyJ" in line else line
+
+
+class LineWriter:
+    """Whole lines to a text stream. `later` keeps a line for at most FLUSH_INTERVAL (or
+    until 64 KiB wait); `now` writes it at once, after the ones kept. Safe from any thread."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._kept: list[str] = []
+        self._size = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._lock = threading.Lock()
+
+    def later(self, line: str) -> None:
+        with self._lock:
+            self._kept.append(line)
+            self._size += len(line)
+            if self._size < _FLUSH_BYTES and (self._timer is not None or self._schedule()):
+                return
+        self.flush()
+
+    def now(self, line: str) -> None:
+        with self._lock:
+            self._kept.append(line)
+        self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self._kept:
+                return
+            text = "".join(self._kept)
+            self._kept.clear()
+            self._size = 0
+            try:
+                self._stream.write(text)
+                self._stream.flush()
+            except (OSError, ValueError):
+                pass  # stderr gone (a closed pipe): nothing left to tell
+
+    def _schedule(self) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False  # no event loop in this thread: written at once
+        self._timer = loop.call_later(FLUSH_INTERVAL, self.flush)
+        return True
+
+
+class RequestLog:
+    """The one line per request. `info` says whether successful requests are logged."""
+
+    def __init__(self, writer: LineWriter, level: int) -> None:
+        self.info = level <= logging.INFO
+        self._writer = writer
+        self._second = -1
+        self._prefix = ""
+
+    def write(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        duration_ms: float,
+        query: Iterable[str] = (),
+        client_id: str | None = None,
+        cache: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        warning = status >= 500
+        if not (warning or self.info):
+            return
+        now = time.time()
+        line = (
+            f'{{"time":"{self._time(now)}","level":"{"warning" if warning else "info"}",'
+            f'{_LOGGER},"method":{_string(method)},"path":{_string(path[:256])},'
+            f'"status":{status},"duration_ms":{duration_ms!r}'
+        )
+        keys = sorted(set(query))[:16]
+        if keys:
+            line += ',"query":[' + ",".join(map(_string, keys)) + "]"
+        if client_id is not None:
+            line += f',"client_id":{_string(client_id)},"cache":{_string(cache) if cache else "null"}'
+        if error is not None:
+            line += f',"error":{_string(error)}'
+        line = redacted(line + "}\n")
+        if warning:
+            self._writer.now(line)
+        else:
+            self._writer.later(line)
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+    def _time(self, now: float) -> str:
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._prefix}.{int(now % 1 * 1000):03d}Z"
+
+
+def _string(value: str) -> str:
+    """A JSON string: as it is when it needs no escaping (the common case), else json's."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return json.dumps(value)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -48,7 +170,27 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = record.exc_info[0].__name__
-        return _JWT.sub("[redacted]", json.dumps(line, separators=(",", ":"), default=str))
+        return redacted(json.dumps(line, separators=(",", ":"), default=str))
+
+
+class _WriterHandler(logging.Handler):
+    """Records from `logging` (ours and the libraries') through the same writer, so their
+    order with the request lines is kept; info and below wait like request lines."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        super().__init__()
+        self._writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + "\n"
+        except Exception:  # noqa: BLE001 - logging's own contract: never raise from emit
+            self.handleError(record)
+            return
+        if record.levelno >= logging.WARNING:
+            self._writer.now(line)
+        else:
+            self._writer.later(line)
 
 
 def _timestamp(created: float) -> str:
@@ -56,19 +198,23 @@ def _timestamp(created: float) -> str:
     return f"{seconds}.{int(created % 1 * 1000):03d}Z"
 
 
-def configure(level: int, stream: IO[str] | None = None) -> None:
+def configure(level: int, stream: IO[str] | None = None) -> RequestLog:
     """Our loggers at `level`; other libraries' at warning at most. msal is silenced: we log
-    each failure ourselves, and its messages may quote whole HTTP answers."""
+    each failure ourselves, and its messages may quote whole HTTP answers. Returns the
+    request log; whatever is kept is written at exit too."""
     # What our lines never show, so no record spends time collecting it (the logging
     # HOWTO's "Optimization" section).
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler(stream or sys.stderr)
+    writer = LineWriter(stream or sys.stderr)
+    atexit.register(writer.flush)
+    handler = _WriterHandler(writer)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.WARNING))
     logging.getLogger("wi_proxy").setLevel(level)
     logging.getLogger("msal").setLevel(logging.CRITICAL + 1)
+    return RequestLog(writer, level)

@@ -104,6 +104,8 @@ class TokenSource:
         self._http.forget()
         started = self._clock()
         try:
+            # Before msal's discovery: an unreadable file is a 500 even when Entra is down.
+            self._read_assertion()
             result = self._app(client_id).acquire_token_for_client(scopes=[scope])
         except TokenFileError as e:
             raise TokenFailure("local", "token_file_unreadable", str(e)) from e

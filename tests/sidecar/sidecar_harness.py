@@ -23,6 +23,7 @@ CLIENT_ID = "6f1f4c3e-0000-4000-8000-00000000c11e"
 OTHER_CLIENT_ID = "0a7d2b9e-0000-4000-8000-0000000007e2"
 SUBJECT = "system:serviceaccount:default:workload"
 TOKEN_PATH = "/metadata/identity/oauth2/token"
+FLUSH_WAIT = 0.25
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -109,6 +110,8 @@ class Proxy:
         return self.get(params={"api-version": "2018-02-01", "resource": resource, **params})
 
     def logs(self) -> str:
+        if self.process.poll() is None:
+            time.sleep(FLUSH_WAIT)  # request lines are written within 0.1 s, not at once
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
     def log_lines(self) -> list[dict[str, Any]]:
