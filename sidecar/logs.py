@@ -25,9 +25,10 @@ _LEVELS = {
     "trace": logging.DEBUG,
     "all": logging.DEBUG,
 }
-# Anything shaped like a JWT (a service-account token, an assertion, an access token)
-# is cut from every line, whoever logged it.
-_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+# Anything shaped like a JWT (a service-account token, an assertion, an access token),
+# even a cut one (a path is logged up to 256 characters): base64url of JSON ("eyJ" is
+# '{"'), with any dotted segments after it, is cut from every line, whoever logged it.
+_JWT = re.compile(r"eyJ[\w-]{8,}(?:\.[\w-]*)*")
 FLUSH_INTERVAL = 0.1
 _FLUSH_BYTES = 64 * 1024
 _LOGGER = '"logger":"wi_proxy.request","msg":"request"'

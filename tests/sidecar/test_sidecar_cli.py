@@ -148,3 +148,16 @@ def test_sigterm_does_not_wait_for_a_stuck_exchange(start: ProxyFactory, entra: 
 def _ignore_errors(proxy: Proxy) -> None:
     with contextlib.suppress(OSError):
         proxy.token()
+
+
+@pytest.mark.parametrize("module", ["aiohttp", "msal", "requests"])
+def test_without_the_sidecar_extra(env: dict[str, str], tmp_path: Path, module: str) -> None:
+    """As after `pip install wi-transform` without `[sidecar]`: the module cannot be found."""
+    (tmp_path / "sitecustomize.py").write_text(f"import sys\nsys.modules[{module!r}] = None\n")
+    env["PYTHONPATH"] = str(tmp_path)
+    result = run(f"--proxy-port={free_port()}", env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"wi-proxy: error: the proxy needs {module}, which is not installed: "
+        "pip install 'wi-transform[sidecar]'\n"
+    )

@@ -7,8 +7,9 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 from sidecar_fakes import FakeEntra, ServerThread, server_ssl
-from sidecar_harness import TOKEN_PATH, Proxy, ProxyFactory
+from sidecar_harness import TOKEN_PATH, Proxy, ProxyFactory, free_port
 from sidecar_pki import Pki
 
 
@@ -121,3 +122,21 @@ def test_garbage_on_the_socket(proxy: Proxy) -> None:
             assert not answer.startswith((b"HTTP/1.1 404", b"HTTP/1.1 410", b"HTTP/1.0 404"))
     assert proxy.token().status == 200
     assert proxy.process.poll() is None
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "unset"])
+def test_an_unreadable_token_file_is_500_even_when_entra_is_down(
+    start: ProxyFactory, tmp_path: Path, case: str
+) -> None:
+    """The README's promise holds without Entra: the file is checked before msal's discovery."""
+    path = tmp_path / "no-such-token"
+    if case == "empty":
+        path.write_text("")
+    proxy = start(
+        AZURE_AUTHORITY_HOST=f"https://127.0.0.1:{free_port()}/",  # nothing listens there
+        AZURE_FEDERATED_TOKEN_FILE=None if case == "unset" else str(path),
+    )
+    reply = proxy.token("https://a")
+    assert reply.status == 500, reply.body
+    assert reply.json()["error"] == "token_file_unreadable"
+    assert "AZURE_FEDERATED_TOKEN_FILE" in reply.json()["error_description"]
