@@ -205,9 +205,16 @@ def stand_in_imds(label: str = "stand-in") -> web.Application:
 class ServerThread:
     """An event loop on a daemon thread serving aiohttp apps; sites can stop and restart."""
 
-    def __init__(self) -> None:
+    def __init__(self, enter: Callable[[], None] | None = None) -> None:
+        """`enter` runs first on the thread (Netns.enter: its sockets live in a namespace)."""
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+        def run() -> None:
+            if enter is not None:
+                enter()
+            self.loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
         self._runners: dict[int, web.AppRunner] = {}
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ class Proxy:
     log_file: Path
     host: str = "127.0.0.1"
     secrets: list[str] = field(default_factory=list)
+    via: Executor | None = None  # threads inside the proxy's network namespace
 
     def get(
         self,
@@ -104,6 +106,10 @@ class Proxy:
     ) -> Reply:
         if headers is None:
             headers = {"Metadata": "true"}
+        if self.via is not None:
+            return self.via.submit(
+                http_get, self.host, self.port, path, params=params, headers=headers, **kwargs
+            ).result()
         return http_get(self.host, self.port, path, params=params, headers=headers, **kwargs)
 
     def token(self, resource: str = "https://vault.azure.net", **params: str) -> Reply:
@@ -137,14 +143,17 @@ def start_proxy(
     port: int | None = None,
     wait: bool = True,
     prefix: Sequence[str] = (),
+    program: Path = WI_PROXY,
+    via: Executor | None = None,
 ) -> Proxy:
+    """`program` (ours unless told, or upstream's) on `port`, logging to `log_file`."""
     port = port or free_port()
-    command = [*prefix, str(WI_PROXY), f"--proxy-port={port}", *args]
+    command = [*prefix, str(program), f"--proxy-port={port}", *args]
     with log_file.open("wb") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
-    proxy = Proxy(process, port, log_file)
+    proxy = Proxy(process, port, log_file, via=via)
     if wait:
         wait_ready(proxy)
     return proxy

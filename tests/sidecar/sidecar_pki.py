@@ -102,7 +102,12 @@ def make_pki(directory: Path) -> Pki:
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    # Entra's own name, for upstream's proxy in a namespace (netns.py)
+                    x509.DNSName("login.microsoftonline.com"),
+                ]
             ),
             critical=False,
         )
