@@ -1,7 +1,7 @@
 """The sidecar benchmark's baselines, run as their own processes:
 
 python bench/sidecar_baseline.py serve PORT   # a bare aiohttp handler, fixed 1.5 KB JSON
-python bench/sidecar_baseline.py idle         # has imported aiohttp and msal, does nothing
+python bench/sidecar_baseline.py idle [MODULE...]  # has imported them (aiohttp and msal), idles
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ def serve(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
-def idle() -> None:
-    import aiohttp  # noqa: F401
-    import msal  # noqa: F401
+def idle(modules: list[str]) -> None:
+    import importlib
 
+    for name in modules or ["aiohttp", "msal"]:
+        importlib.import_module(name)
     print("ready", flush=True)
     time.sleep(3600)
 
@@ -49,4 +50,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
     else:
-        idle()
+        idle(sys.argv[2:])

@@ -23,9 +23,10 @@ from .imds import (
     Token,
     TokenFailure,
     TokenRequest,
+    check_token_headers,
     failure_reply,
     is_token_path,
-    parse_token_request,
+    parse_token_query,
     refuse_forwarded,
     token_reply,
 )
@@ -59,7 +60,9 @@ _LOG: web.AppKey[RequestLog] = web.AppKey("log", RequestLog)
 # (client id, resource) -> the token, the second and the reply body made from them
 _Replies = dict[tuple[str, str], tuple[Token, int, bytes]]
 _REPLIES: web.AppKey[_Replies] = web.AppKey("replies", dict)
+_QUERIES: web.AppKey[dict[str, TokenRequest]] = web.AppKey("queries", dict)
 _MAX_REPLIES = 1024
+_MAX_QUERY = 512
 
 
 def create_app(settings: Settings, log: RequestLog) -> web.Application:
@@ -102,6 +105,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
     app[_CACHE] = TokenCache(fetch)
     app[_REPLIES] = {}
+    app[_QUERIES] = {}
     app[_SESSION] = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
         auto_decompress=False,
@@ -137,7 +141,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             path=request.path,
             status=response.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            query=request.query.keys() if request.query_string else (),
+            query_string=request.query_string,
             client_id=request.get("client_id"),
             cache=request.get("cache"),
             error=error,
@@ -156,10 +160,8 @@ async def _route(request: web.Request) -> web.StreamResponse:
 
 
 async def _token(request: web.Request) -> web.Response:
-    settings = request.app[_SETTINGS]
-    wanted = parse_token_request(
-        request.method, request.headers, request.query.items(), settings.default_client_id
-    )
+    check_token_headers(request.method, request.headers)
+    wanted = _wanted(request)
     request["client_id"] = wanted.client_id
     cache = request.app[_CACHE]
     found = cache.peek(wanted.client_id, wanted.scope)
@@ -172,6 +174,21 @@ async def _token(request: web.Request) -> web.Response:
     token, request["cache"] = found
     body = _reply_body(request.app[_REPLIES], token, wanted, time.time())
     return web.Response(body=body, headers=_JSON_HEADERS)
+
+
+def _wanted(request: web.Request) -> TokenRequest:
+    # The same few query strings come again and again, and parsing one costs a good part
+    # of a cache hit; what a query asks for depends on nothing else.
+    known = request.app[_QUERIES]
+    wanted = known.get(request.query_string)
+    if wanted is None:
+        default = request.app[_SETTINGS].default_client_id
+        wanted = parse_token_query(request.query.items(), default)
+        if len(request.query_string) <= _MAX_QUERY:
+            if len(known) >= _MAX_REPLIES:
+                known.clear()
+            known[request.query_string] = wanted
+    return wanted
 
 
 def _reply_body(replies: _Replies, token: Token, wanted: TokenRequest, now: float) -> bytes:

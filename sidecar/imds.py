@@ -94,14 +94,24 @@ def parse_token_request(
     default_client_id: str | None,
 ) -> TokenRequest:
     """Check a token request as IMDS would; `headers` must be case-insensitive."""
+    check_token_headers(method, headers)
+    return parse_token_query(query, default_client_id)
+
+
+def check_token_headers(method: str, headers: Mapping[str, str]) -> None:
+    """The method and headers of a token request, as IMDS checks them."""
     if method != "GET":
         raise ImdsError(405, "invalid_request", f"{method} is not allowed here; use GET")
     if headers.get("Metadata", "").lower() != "true":
         raise bad_request("Required metadata header not specified")
-    if "X-Forwarded-For" in headers:
-        raise bad_request(
-            "Requests carrying X-Forwarded-For are refused; call the endpoint directly"
-        )
+    refuse_forwarded(headers)
+
+
+def parse_token_query(
+    query: Iterable[tuple[str, str]], default_client_id: str | None
+) -> TokenRequest:
+    """The identity and resource a token request's query asks for (it depends on nothing
+    else, so an answer may be kept for the same query string)."""
     params = _single_params(query)
     for name in _UNSUPPORTED_IDS:
         if name in params:

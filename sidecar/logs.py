@@ -11,8 +11,10 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable
 from typing import IO, Any
+from urllib.parse import parse_qsl
 
 # Upstream's levels (its injected `--log-level` may be empty) plus Python's own names.
 _LEVELS = {
@@ -52,38 +54,33 @@ def redacted(line: str) -> str:
 
 class LineWriter:
     """Whole lines to a text stream. `later` keeps a line for at most FLUSH_INTERVAL (or
-    until 64 KiB wait); `now` writes it at once, after the ones kept. Safe from any thread."""
+    until 64 KiB wait); `now` writes it at once, after the ones kept. Safe from any thread:
+    lines are kept in a deque (its appends and pops are atomic) and written under a lock."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._kept: list[str] = []
+        self._kept: deque[str] = deque()
         self._size = 0
         self._timer: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
 
     def later(self, line: str) -> None:
-        with self._lock:
-            self._kept.append(line)
-            self._size += len(line)
-            if self._size < _FLUSH_BYTES and (self._timer is not None or self._schedule()):
-                return
-        self.flush()
+        self._kept.append(line)
+        self._size += len(line)
+        if self._size >= _FLUSH_BYTES or (self._timer is None and not self._schedule()):
+            self.flush()
 
     def now(self, line: str) -> None:
-        with self._lock:
-            self._kept.append(line)
+        self._kept.append(line)
         self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if not self._kept:
-                return
-            text = "".join(self._kept)
-            self._kept.clear()
             self._size = 0
+            kept = self._kept
+            text = "".join([kept.popleft() for _ in range(len(kept))])
+            if not text:
+                return
             try:
                 self._stream.write(text)
                 self._stream.flush()
@@ -95,8 +92,12 @@ class LineWriter:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return False  # no event loop in this thread: written at once
-        self._timer = loop.call_later(FLUSH_INTERVAL, self.flush)
+        self._timer = loop.call_later(FLUSH_INTERVAL, self._due)
         return True
+
+    def _due(self) -> None:
+        self._timer = None
+        self.flush()
 
 
 class RequestLog:
@@ -105,8 +106,8 @@ class RequestLog:
     def __init__(self, writer: LineWriter, level: int) -> None:
         self.info = level <= logging.INFO
         self._writer = writer
-        self._second = -1
-        self._prefix = ""
+        self._millisecond = -1
+        self._stamp = ""
 
     def write(
         self,
@@ -115,7 +116,7 @@ class RequestLog:
         path: str,
         status: int,
         duration_ms: float,
-        query: Iterable[str] = (),
+        query_string: str = "",
         client_id: str | None = None,
         cache: str | None = None,
         error: str | None = None,
@@ -126,16 +127,17 @@ class RequestLog:
         now = time.time()
         line = (
             f'{{"time":"{self._time(now)}","level":"{"warning" if warning else "info"}",'
-            f'{_LOGGER},"method":{_string(method)},"path":{_string(path[:256])},'
+            f'{_LOGGER},"method":{_QUOTED[method]},"path":{_QUOTED[path[:256]]},'
             f'"status":{status},"duration_ms":{duration_ms!r}'
         )
-        keys = sorted(set(query))[:16]
-        if keys:
-            line += ',"query":[' + ",".join(map(_string, keys)) + "]"
+        if query_string:
+            line += _QUERY_KEYS[query_string]
         if client_id is not None:
-            line += f',"client_id":{_string(client_id)},"cache":{_string(cache) if cache else "null"}'
+            line += (
+                f',"client_id":{_QUOTED[client_id]},"cache":{_QUOTED[cache] if cache else "null"}'
+            )
         if error is not None:
-            line += f',"error":{_string(error)}'
+            line += f',"error":{_QUOTED[error]}'
         line = redacted(line + "}\n")
         if warning:
             self._writer.now(line)
@@ -146,11 +148,12 @@ class RequestLog:
         self._writer.flush()
 
     def _time(self, now: float) -> str:
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._prefix}.{int(now % 1 * 1000):03d}Z"
+        millisecond = int(now * 1000)
+        if millisecond != self._millisecond:
+            self._millisecond = millisecond
+            seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millisecond // 1000))
+            self._stamp = f"{seconds}.{millisecond % 1000:03d}Z"
+        return self._stamp
 
 
 def _string(value: str) -> str:
@@ -158,6 +161,31 @@ def _string(value: str) -> str:
     if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
         return f'"{value}"'
     return json.dumps(value)
+
+
+def _query_keys(query_string: str) -> str:
+    """The names of a query's parameters (never their values), as they are logged."""
+    keys = sorted({name for name, _ in parse_qsl(query_string, keep_blank_values=True)})[:16]
+    return ',"query":[' + ",".join(map(_string, keys)) + "]" if keys else ""
+
+
+class _Kept(dict[str, str]):
+    """What `render` makes of the values seen most (methods, paths, client ids, queries):
+    made once, up to 1024 of them, none longer than 256 characters."""
+
+    def __init__(self, render: Callable[[str], str]) -> None:
+        super().__init__()
+        self._render = render
+
+    def __missing__(self, value: str) -> str:
+        rendered = self._render(value)
+        if len(value) <= 256 and len(self) < 1024:
+            self[value] = rendered
+        return rendered
+
+
+_QUOTED = _Kept(_string)
+_QUERY_KEYS = _Kept(_query_keys)
 
 
 class JsonFormatter(logging.Formatter):

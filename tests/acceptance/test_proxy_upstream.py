@@ -231,9 +231,7 @@ def test_new_proxy_tenant_id_not_set(side: Side) -> None:
 
 
 def test_get_or_create_cred_single_flight(pair: Pair) -> None:
-    """Ten requests at once for a token nobody has yet: all answered by both. ▲ We ask Entra
-    once (our cache keeps one exchange in flight per token); upstream's singleflight covers
-    only the credential's creation, so each request makes its own exchange."""
+    """Ten requests at once for a token nobody has yet: all answered, with one exchange."""
     pair.side.entra.delay = 0.3
     exchanges = {}
     try:
@@ -248,7 +246,15 @@ def test_get_or_create_cred_single_flight(pair: Pair) -> None:
             exchanges[proxy is pair.ours] = scopes.count(resource + "/.default")
     finally:
         pair.side.entra.delay = 0
-    assert exchanges[True] == 1 and exchanges[False] > 1, exchanges
+    assert exchanges == {True: 1, False: 1}
+
+
+def test_cached_tokens_are_served_without_an_exchange(pair: Pair) -> None:
+    for proxy, resource in ((pair.ours, "https://cached-ours"), (pair.theirs, "https://cached-up")):
+        query = {"api-version": "2018-02-01", "resource": resource}
+        first, *again = [answer(proxy.get(params=query), pair.side.entra) for _ in range(5)]
+        assert again == [first] * 4 and first[:3] == (200, "token", resource)
+        assert [scope(i) for i in pair.side.entra.issued].count(resource + "/.default") == 1
 
 
 @pytest.mark.parametrize("prober", ["ours", "upstream"])

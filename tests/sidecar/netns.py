@@ -49,13 +49,34 @@ class Netns:
 
     def enter(self) -> None:
         """Move the calling thread into the namespace (its new sockets are made there)."""
-        fd = os.open(f"/run/netns/{self.name}", os.O_RDONLY)
+        _setns(f"/run/netns/{self.name}")
+
+    @contextmanager
+    def inside(self) -> Iterator[None]:
+        """The calling thread inside the namespace, then back where it was."""
+        back = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.setns(fd, _CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns failed")
+            self.enter()
+            yield
         finally:
-            os.close(fd)
+            try:
+                _setns_fd(back)
+            finally:
+                os.close(back)
+
+
+def _setns(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _setns_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _setns_fd(fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, _CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns failed")
 
 
 def problem() -> str | None:

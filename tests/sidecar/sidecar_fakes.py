@@ -70,6 +70,7 @@ class FakeEntra:
             "/{tenant}/v2.0/.well-known/openid-configuration", self._openid_configuration
         )
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/common/discovery/instance", self._instance_discovery)
         return app
 
     def issued_tokens(self) -> list[str]:
@@ -89,6 +90,24 @@ class FakeEntra:
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            }
+        )
+
+    async def _instance_discovery(self, request: web.Request) -> web.Response:
+        """What Go's MSAL asks before it reads its token cache (Python's msal is told not to)."""
+        with self._lock:
+            self.discovery_requests += 1
+        host = request.host
+        tenant = request.query.get("authorization_endpoint", "").split("/")[3:4] or ["common"]
+        return web.json_response(
+            {
+                "api-version": "1.1",
+                "tenant_discovery_endpoint": (
+                    f"{self.base_url}/{tenant[0]}/v2.0/.well-known/openid-configuration"
+                ),
+                "metadata": [
+                    {"preferred_network": host, "preferred_cache": host, "aliases": [host]}
+                ],
             }
         )
 
@@ -276,6 +295,7 @@ def main() -> None:
     parser.add_argument("--imds", action="append", default=[], metavar="HOST:PORT")
     parser.add_argument("--issued", type=Path, required=True, help="append issued tokens here")
     parser.add_argument("--token-bytes", type=int, default=0)
+    parser.add_argument("--host", default="127.0.0.1", help="the name Entra's URLs carry")
     args = parser.parse_args()
     issued_file = args.issued.open("a", encoding="utf-8")
 
@@ -287,7 +307,7 @@ def main() -> None:
         tenant=args.tenant,
         sa_public_pem=args.sa_public_key.read_bytes(),
         subjects=dict(c.split("=", 1) for c in args.client),
-        base_url=f"https://127.0.0.1:{args.entra_port}",
+        base_url=f"https://{args.host}" + (f":{args.entra_port}" if args.entra_port != 443 else ""),
         on_issue=note,
         token_bytes=args.token_bytes,
     )
