@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,8 @@ class Pair:
 def side(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Side]:
     upstream = tool("azwi-proxy-upstream")
     try:
-        context = namespace(IMDS_PORT)
-        ns = context.__enter__()
+        stack = ExitStack()
+        ns = stack.enter_context(namespace(IMDS_PORT))
     except NetnsUnavailable as e:
         if os.environ.get("WI_REQUIRE_TOOLS") == "1":
             pytest.fail(f"WI_REQUIRE_TOOLS=1 but {e}")
@@ -132,7 +133,7 @@ def side(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Side]:
             proxy.stop()
         client.shutdown()
         servers.close()
-        context.__exit__(None, None, None)
+        stack.close()
     secrets = [*entra.issued_tokens(), *(a for a in entra.assertions if a), token_file.read_text()]
     for proxy in side.started:
         assert_no_secrets(proxy.logs(), secrets, proxy.log_file.name)
@@ -275,31 +276,26 @@ def test_probe(pair: Pair, prober: str) -> None:
 # -- where we are deliberately stricter (issue 5) ---------------------------------------------
 
 NO_METADATA = {"headers": {}}
+# upstream's answer to MSI_QUERY: the default identity's token
+SERVED = (
+    200,
+    "token",
+    MSI_QUERY["resource"],
+    CLIENT_ID,
+    "https://vault.azure.net//.default",
+    "Bearer",
+)
 STRICTER: dict[str, tuple[dict[str, Any], Any, Any]] = {
     # name: (request, our answer, upstream's answer)
     "a token request without Metadata: true": (
         {"params": MSI_QUERY, **NO_METADATA},
         (400, "error"),
-        (
-            200,
-            "token",
-            MSI_QUERY["resource"],
-            CLIENT_ID,
-            "https://vault.azure.net//.default",
-            "Bearer",
-        ),
+        SERVED,
     ),
     "a token request through a proxy (X-Forwarded-For)": (
         {"params": MSI_QUERY, "headers": {"Metadata": "true", "X-Forwarded-For": "10.1.2.3"}},
         (400, "error"),
-        (
-            200,
-            "token",
-            MSI_QUERY["resource"],
-            CLIENT_ID,
-            "https://vault.azure.net//.default",
-            "Bearer",
-        ),
+        SERVED,
     ),
     "a metadata request through a proxy (X-Forwarded-For)": (
         {
@@ -312,26 +308,12 @@ STRICTER: dict[str, tuple[dict[str, Any], Any, Any]] = {
     "a token request by POST": (
         {"params": MSI_QUERY, "method": "POST"},
         (405, "error"),
-        (
-            200,
-            "token",
-            MSI_QUERY["resource"],
-            CLIENT_ID,
-            "https://vault.azure.net//.default",
-            "Bearer",
-        ),
+        SERVED,
     ),
     "an identity by object_id, which the proxy cannot honour": (
         {"params": {**MSI_QUERY, "object_id": "0000"}},
         (400, "error"),
-        (
-            200,
-            "token",
-            MSI_QUERY["resource"],
-            CLIENT_ID,
-            "https://vault.azure.net//.default",
-            "Bearer",
-        ),
+        SERVED,
     ),
     "resource given twice": (
         {"params": [("resource", "https://a"), ("resource", "https://b")]},
