@@ -1,6 +1,7 @@
 """Speed of ``validate`` against the ``kubernetes-validate`` CLI, and its cold start.
 
-Both tools validate the same file (the shared corpus, repeated to at least 200 objects) in a new
+Both tools validate the same file (the shared corpus, or without it the project's own manifests,
+repeated to at least 400 objects) in a new
 process each time, so process start counts for both. Every figure is a ratio or rate measured in
 this same run; each timing is the median of several runs, interleaved so that load on the
 machine falls on both sides alike.
@@ -17,32 +18,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench._manifests import stream
 from transformer.commands.validate import validate_sources
 from transformer.manifest.stream import parse
 from transformer.options import ValidateOptions
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 MIN_OBJECTS = 400
 SMALL = ROOT / "examples" / "quick-start.yaml"
 
 
-def corpus_stream() -> str:
-    """Every parseable manifest of the corpus (not the walkthrough as published), joined."""
-    texts = []
-    for path in sorted(CORPUS.rglob("*.yaml")):
-        if path.name.endswith("-as-published.yaml"):
-            continue
-        text = path.read_text()
-        texts.append(text if text.endswith("\n") else text + "\n")
-    return "---\n".join(texts)
-
-
-def repeated(min_objects: int) -> tuple[str, int]:
-    unit = corpus_stream()
+def repeated(min_objects: int) -> tuple[str, str, int]:
+    """What the input is, the text (every parseable manifest, repeated), and its objects."""
+    origin, unit = stream("validate", lambda p: not p.name.endswith("-as-published.yaml"))
     per_copy = _objects(unit)
     copies = -(-min_objects // per_copy)
-    return "---\n".join([unit] * copies), per_copy * copies
+    return origin, "---\n".join([unit] * copies), per_copy * copies
 
 
 def _objects(text: str) -> int:
@@ -85,14 +76,14 @@ def in_process_rates(text: str, objects: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    text, objects = repeated(MIN_OBJECTS)
+    origin, text, objects = repeated(MIN_OBJECTS)
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "manifests.yaml"
         big.write_text(text)
         ours = [sys.executable, "-m", "transformer", "validate", "--strict", str(big)]
         theirs = [sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet", str(big)]
         speed = medians({"wi-transform": ours, "kubernetes-validate": theirs}, runs=3)
-    print(f"input: the corpus repeated, {objects} objects, {len(text) / 1e6:.2f} MB")
+    print(f"input: {origin} repeated, {objects} objects, {len(text) / 1e6:.2f} MB")
     for name, flags in (("wi-transform", "validate --strict"), ("kubernetes-validate", "--strict")):
         wall, cpu = speed[name]
         print(f"{name} {flags}: {wall:.2f} s wall, {cpu:.2f} s CPU "

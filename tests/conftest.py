@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.corpus import need_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "6e7b3bd1-1d4c-4f1e-8c7e-0a1b2c3d4e5f"
@@ -45,11 +46,14 @@ def wi() -> Run:
     return run_cli
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("corpus"):
+        need_corpus()
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing at {CORPUS}: CI lays shared/ beside the clone")
-    return CORPUS
+    return need_corpus()
 
 
 @pytest.fixture

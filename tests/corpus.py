@@ -1,10 +1,16 @@
-"""Support for tests and benchmarks over the shared corpus: label pod templates for injection
-(with our own edits, which are tested apart) and make ServiceAccounts for what they use."""
+"""Support for tests and benchmarks over manifests: where the shared corpus is (an additional
+real-world check beside the clone, skipped when it is missing), the project's own manifests, and
+helpers that label pod templates for injection (with our own edits, which are tested apart) and
+make ServiceAccounts for what they use."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from transformer.kube.workloads import template_path
@@ -12,8 +18,43 @@ from transformer.manifest import textpatch
 from transformer.manifest.edits import AddKey, Edit
 from transformer.manifest.stream import Source, node_at, parse
 
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+MISSING = "shared corpus not found beside the clone: real-world checks skipped"
+# Manifests this project wrote: comments, flow style, anchors, CRLF, BOM, JSON, a List, every
+# workload kind. Every rule is tested on them; the corpus only adds published files.
+MANIFESTS = ROOT / "tests" / "data" / "manifests"
 USE = "azure.workload.identity/use"
 CLIENT = "00000000-0000-0000-0000-00000000000c"
+
+
+def corpus_missing() -> str | None:
+    """Why the corpus cannot be used (None when it is there)."""
+    return None if CORPUS.is_dir() else f"{MISSING} (looked for {CORPUS})"
+
+
+def need_corpus() -> Path:
+    """The corpus; else skip with one reason, or fail when ``WI_REQUIRE_CORPUS=1`` (CI)."""
+    if CORPUS.is_dir():
+        return CORPUS
+    if os.environ.get("WI_REQUIRE_CORPUS") == "1":
+        pytest.fail(f"WI_REQUIRE_CORPUS=1, but the shared corpus is missing at {CORPUS}", pytrace=False)
+    pytest.skip(MISSING)
+
+
+def corpus_params(keep: Callable[[Path], bool] = lambda path: True) -> list[Any]:
+    """One pytest param per corpus ``*.yaml`` (marked ``corpus``); when the corpus is missing, one
+    placeholder, so the test is skipped (or fails) for that reason, not for an empty set."""
+    mark = pytest.mark.corpus
+    if not CORPUS.is_dir():
+        return [pytest.param(CORPUS / "missing.yaml", id="corpus-missing", marks=mark)]
+    return [pytest.param(p, id=str(p.relative_to(CORPUS)), marks=mark)
+            for p in sorted(CORPUS.rglob("*.yaml")) if keep(p)]
+
+
+def manifest_params() -> list[Any]:
+    """One pytest param per manifest in tests/data/manifests."""
+    return [pytest.param(p, id=f"data/{p.name}") for p in sorted(MANIFESTS.iterdir())]
 
 
 def located(source: Source) -> list[tuple[int, tuple[Any, ...], dict[str, Any], str]]:

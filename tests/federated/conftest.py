@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "federated"
 SCHEMAS = ROOT / "schemas"
-QUICK_START = ROOT.parent / "shared" / "corpus" / "seed" / "quick-start.yaml"
+QUICK_START = ROOT / "examples" / "quick-start.yaml"
 CLIENT = "6e7b3bd1-1d4c-4f1e-8c7e-0a1b2c3d4e5f"
 OTHER_CLIENT = "0f1e2d3c-4b5a-4987-8654-3210fedcba98"
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT, TENANT, run_cli
+from tests.conftest import ROOT, TENANT, run_cli
+from tests.corpus import MANIFESTS
 from tests.integrations.action_harness import ActionRun, run_action
 
 pytestmark = pytest.mark.slow
 Act = Callable[..., ActionRun]
 
+INVALID = ROOT / "examples" / "invalid"
 ISSUER_NO_SLASH = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/1"
 
 
@@ -26,7 +28,7 @@ def workspace(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     (repo / "k8s").mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "quick-start.yaml", repo / "k8s" / "quick-start.yaml")
-    shutil.copy(CORPUS / "microservices-demo" / "adservice.yaml", repo / "k8s" / "adservice.yaml")
+    shutil.copy(MANIFESTS / "shop.yaml", repo / "k8s" / "shop.yaml")
     return repo
 
 
@@ -48,8 +50,8 @@ def _step(run: ActionRun, step_id: str) -> int:
 
 
 def test_validate_is_the_default_command(act: Act, workspace: Path) -> None:
-    shutil.copy(CORPUS / "seed" / "quick-start.yaml", workspace / "k8s" / "quick-start.yaml")
-    shutil.copy(CORPUS / "kubernetes-website" / "cronjob-v1beta1.yaml", workspace / "k8s")
+    shutil.copy(INVALID / "walkthrough.yaml", workspace / "k8s" / "quick-start.yaml")
+    shutil.copy(INVALID / "cronjob-v1beta1.yaml", workspace / "k8s")
     run = act(paths="k8s/")
     assert _step(run, "install") == 0
     assert _step(run, "run") == 1
@@ -80,8 +82,8 @@ def test_inject_check_fails_on_manifests_left_to_inject(act: Act, workspace: Pat
     assert outputs["changed-files"] == "k8s/quick-start.yaml"
     assert outputs["findings"] == "1"
     assert "| Pod demo/quick-start | needs injection (proxy) | 0 |" in run.summary
-    assert "| Deployment default/adservice | skipped (not labelled" in run.summary
-    assert "| Service default/adservice" not in run.summary  # not a workload
+    assert "| Deployment shop/catalog | skipped (not labelled" in run.summary
+    assert "| Service shop/catalog" not in run.summary  # not a workload
     assert "**1 workload to inject** in 1 file: `k8s/quick-start.yaml`" in run.summary
     report = json.loads(Path(outputs["report"]).read_text())
     assert report["changed_files"] == ["k8s/quick-start.yaml"]
@@ -91,11 +93,11 @@ def test_inject_check_fails_on_manifests_left_to_inject(act: Act, workspace: Pat
 def test_inject_write_rewrites_then_check_passes(act: Act, workspace: Path) -> None:
     expected = run_cli("inject", "--tenant-id", TENANT, "k8s/quick-start.yaml",
                        cwd=workspace).stdout
-    untouched = (workspace / "k8s" / "adservice.yaml").read_bytes()
+    untouched = (workspace / "k8s" / "shop.yaml").read_bytes()
     run = act(command="inject", mode="write", paths="k8s/", tenant_id=TENANT)
     assert not run.failed, run.log
     assert (workspace / "k8s" / "quick-start.yaml").read_bytes() == expected
-    assert (workspace / "k8s" / "adservice.yaml").read_bytes() == untouched
+    assert (workspace / "k8s" / "shop.yaml").read_bytes() == untouched
     assert run.outputs["changed"] == "true"
     assert run.outputs["changed-files"] == "k8s/quick-start.yaml"
     assert "| Pod demo/quick-start | injected (proxy) | 0 |" in run.summary
@@ -108,7 +110,7 @@ def test_inject_write_rewrites_then_check_passes(act: Act, workspace: Path) -> N
 
 
 def test_inject_bad_input_annotates_every_problem(act: Act, workspace: Path) -> None:
-    shutil.copy(CORPUS / "seed" / "quick-start.yaml", workspace / "k8s" / "quick-start.yaml")
+    shutil.copy(INVALID / "walkthrough.yaml", workspace / "k8s" / "quick-start.yaml")
     before = (workspace / "k8s" / "quick-start.yaml").read_bytes()
     run = act(command="inject", mode="write", paths="k8s/", tenant_id=TENANT)
     assert _step(run, "run") == 3
@@ -173,8 +175,8 @@ def test_bad_inputs_fail_with_a_clear_annotation(act: Act, inputs: dict[str, str
 
 
 def test_a_second_use_in_the_job_reuses_the_install(act: Act) -> None:
-    act(paths="k8s/adservice.yaml")
-    run = act(paths="k8s/adservice.yaml")
+    act(paths="k8s/shop.yaml")
+    run = act(paths="k8s/shop.yaml")
     install = next(s for s in run.steps if s.id == "install")
     assert install.stdout.strip() == "wi-transform, version 0.1.0"
 

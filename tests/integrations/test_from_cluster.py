@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import CLIENT, TENANT, Run
+from tests.conftest import CLIENT, ROOT, TENANT, Run
 from tests.integrations.fake_apiserver import (
     Objects,
     config_map,
@@ -356,3 +357,39 @@ def test_webhook_config_is_not_read_when_no_template_asks_for_the_endpoint(
     assert result.returncode == 0, result.stderr.decode()
     assert "AZURE_KUBERNETES_TOKEN_PROXY" not in _env_of(result.stdout)
     assert [p for p, _ in objects.requests] == ["/api/v1/namespaces/apps/serviceaccounts/web-sa"]
+
+
+# Stands in for an install without the [cluster] extra: kubernetes (and urllib3, which comes
+# with it) cannot be imported in the process this is loaded into.
+WITHOUT_CLIENT = '''\
+import sys
+
+
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("kubernetes", "urllib3"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NotInstalled())
+'''
+
+
+def test_without_the_extra_it_is_a_usage_error_with_the_fix(wi: Run, tmp_path: Path) -> None:
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(WITHOUT_CLIENT)
+    env = {"PYTHONPATH": str(blocker)}
+    # The blocker works: the library is not importable in such a process.
+    probe = subprocess.run([sys.executable, "-c", "import kubernetes"], capture_output=True,
+                           env={**os.environ, **env}, timeout=60, check=False)
+    assert probe.returncode == 1 and b"No module named 'kubernetes'" in probe.stderr
+    result = wi("inject", "--from-cluster", _manifest(tmp_path), env=env)
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.decode().strip().endswith(
+        "--from-cluster needs the kubernetes client: pip install 'wi-transform[cluster]'")
+    assert b"Traceback" not in result.stderr and b"internal error" not in result.stderr
+    # Without --from-cluster nothing needs it.
+    plain = wi("inject", "--tenant-id", TENANT, ROOT / "examples" / "quick-start.yaml", env=env)
+    assert plain.returncode == 0, plain.stderr.decode()

@@ -1,5 +1,5 @@
 """The pre-commit hooks with the real pre-commit: ``try-repo`` and a ``.pre-commit-config.yaml``
-as the docs show it, in temporary git repositories holding corpus manifests. Each fresh hook
+as the docs show it, in temporary git repositories holding the project's manifests. Each fresh hook
 environment is a pip install of this repository (pre-commit installs it non-editable)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CLIENT, CORPUS, ROOT, TENANT, run_cli
+from tests.conftest import CLIENT, ROOT, TENANT, run_cli
+from tests.corpus import MANIFESTS
 from tests.integrations.conftest import copy_from_repo
 from tests.integrations.manifests import ACCOUNT, DEPLOYMENT, in_namespace
 
@@ -65,14 +66,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A user's repository: corpus manifests, split ServiceAccount and Deployment, a chart."""
+    """A user's repository: manifests of all kinds, split ServiceAccount and Deployment, a chart."""
     repo = tmp_path / "project"
     (repo / "k8s").mkdir(parents=True)
     (repo / "chart" / "templates").mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "quick-start.yaml", repo / "k8s" / "quick-start.yaml")
-    for name in ("adservice.yaml", "frontend.yaml"):
-        shutil.copy(CORPUS / "microservices-demo" / name, repo / "k8s" / name)
-    shutil.copy(CORPUS / "kubernetes-website" / "replication-flow-style.yaml", repo / "k8s")
+    for name in ("shop.yaml", "anchors.yaml", "flow-style.yaml", "crlf-daemonset.yaml"):
+        shutil.copy(MANIFESTS / name, repo / "k8s" / name)
     (repo / "k8s" / "web-sa.yaml").write_text(WEB_ACCOUNT)
     (repo / "k8s" / "web.yaml").write_text(WEB)
     (repo / "chart" / "templates" / "deployment.yaml").write_text(HELM_TEMPLATE)
@@ -165,8 +165,8 @@ def test_config_from_the_docs(hook_repo: Path, project: Path, home: Path) -> Non
     assert second.returncode == 0, second.stdout + second.stderr
     assert (project / "k8s" / "web.yaml").read_text() == web
 
-    shutil.copy(CORPUS / "seed" / "quick-start.yaml", project / "k8s" / "walkthrough.yaml")
-    shutil.copy(CORPUS / "kubernetes-website" / "cronjob-v1beta1.yaml", project / "k8s")
+    shutil.copy(ROOT / "examples" / "invalid" / "walkthrough.yaml", project / "k8s")
+    shutil.copy(ROOT / "examples" / "invalid" / "cronjob-v1beta1.yaml", project / "k8s")
     git(project, "add", ".")
     invalid = pre_commit(project, "run", "wi-validate", "--files", "k8s/walkthrough.yaml",
                          "k8s/cronjob-v1beta1.yaml", home=home)

@@ -1,4 +1,5 @@
-"""The whole shared corpus: the findings it is known to have, and nothing else."""
+"""The project's manifests and the whole shared corpus: the findings they are known to have, and
+nothing else."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+from tests.corpus import MANIFESTS
+
 from .conftest import validate_json
+
+INVALID = ROOT / "examples" / "invalid"
 
 KNOWN = {
     ("kubernetes-website/cronjob-v1beta1.yaml", 1, 13, "error", "removed-api-version"),
@@ -42,9 +48,13 @@ def test_corpus_findings(corpus: Path, args: tuple[str, ...], known: set[object]
     assert _found(corpus, *args) == known
 
 
-def test_corpus_messages_say_what_to_do(corpus: Path) -> None:
-    _, findings = validate_json(corpus / "seed" / "quick-start.yaml",
-                                corpus / "kubernetes-website" / "cronjob-v1beta1.yaml")
+@pytest.mark.parametrize("args", [(), ("--no-strict",), ("--kubernetes-version", "1.25")])
+def test_our_manifests_are_valid(args: tuple[str, ...]) -> None:
+    assert validate_json(*args, MANIFESTS, ROOT / "examples" / "quick-start.yaml") == (0, [])
+
+
+def test_messages_say_what_to_do() -> None:
+    _, findings = validate_json(INVALID / "walkthrough.yaml", INVALID / "cronjob-v1beta1.yaml")
     messages = [f["message"] for f in findings]
     assert "use apiVersion: batch/v1" in messages[0]
     assert messages[1].endswith('quote it: azure.workload.identity/inject-proxy-sidecar: "true"')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CORPUS
+from tests.conftest import ROOT
+from tests.corpus import CORPUS, MANIFESTS
 from transformer.kube import schemas as kubeschemas
 from transformer.kube.quickcheck import Compiler
 from transformer.manifest.stream import parse
@@ -29,17 +31,22 @@ VALUES = st.recursive(
 )
 
 
-def _objects() -> list[dict[str, Any]]:
+def _objects(*paths: Path) -> list[dict[str, Any]]:
     found = []
-    for path in sorted(CORPUS.rglob("*.yaml")):
-        if path.name.endswith("-as-published.yaml"):
-            continue
+    for path in paths:
         for document in parse(str(path), path.read_bytes()).documents:
             found += [r.data for r in document.resources()]
     return found
 
 
-OBJECTS = _objects()
+# The project's own manifests and the valid examples of every validate rule; the corpus's too
+# when it is beside the clone (its own test is skipped when it is not).
+OWN = _objects(*sorted(MANIFESTS.iterdir()), *sorted((ROOT / "examples").rglob("*.yaml")),
+               *sorted((ROOT / "tests" / "data" / "validate").glob("*/positive/*.yaml")),
+               *sorted((ROOT / "tests" / "data" / "validate").glob("*/positive/*.json")))
+PUBLISHED = _objects(*(p for p in sorted(CORPUS.rglob("*.yaml"))
+                       if not p.name.endswith("-as-published.yaml")))
+OBJECTS = OWN + PUBLISHED
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -72,8 +79,16 @@ def _compiler(strict: bool) -> Compiler:
 
 
 @pytest.mark.parametrize("strict", [True, False])
+def test_agrees_on_our_manifests(strict: bool) -> None:
+    answers = [a for a in (_both(o, strict) for o in OWN) if a is not None]
+    assert len(answers) > 30
+    assert all(quick == full for quick, full in answers)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("strict", [True, False])
 def test_agrees_on_the_corpus(strict: bool) -> None:
-    answers = [a for a in (_both(o, strict) for o in OBJECTS) if a is not None]
+    answers = [a for a in (_both(o, strict) for o in PUBLISHED) if a is not None]
     assert len(answers) > 100
     assert all(quick == full for quick, full in answers)
 

@@ -15,10 +15,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import urllib3
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
-
 from ..errors import InputError, InputErrors, Location, UsageError, WiTransformError
 from ..identity import endpoint, trigger
 from ..identity import names as wi
@@ -28,6 +24,14 @@ from ..kube.workloads import pod_template
 from ..manifest import inputs
 from ..manifest.stream import Resource, Source, parse
 from ..options import InjectOptions, InjectSettings
+
+NEEDS_CLIENT = "--from-cluster needs the kubernetes client: pip install 'wi-transform[cluster]'"
+try:
+    import urllib3
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+except ImportError as e:  # the extra is not installed: a usage error with the fix, not a bug
+    raise UsageError(NEEDS_CLIENT) from e
 
 WEBHOOK_NAMESPACE = "azure-workload-identity-system"
 WEBHOOK_CONFIG = "azure-wi-webhook-config"
