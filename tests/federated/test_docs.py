@@ -14,9 +14,9 @@ ISSUER = ("https://eastus.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd01
 
 def test_the_quick_start_example_is_what_the_command_prints() -> None:
     text = DOC.read_text("utf-8")
-    command = re.search(r"```bash\n(wi-transform federated-credential quick-start\.yaml .*)\n```",
+    command = re.search(r"```bash\ncd examples\n(wi-transform federated-credential quick-start\.yaml .*)\n```",
                         text)
-    shown = re.search(r"<!-- federated-quick-start -->\n```bash\n(.*?)```", text, re.DOTALL)
+    shown = re.search(r"<!-- output: federated-quick-start -->\n```bash\n(.*?)```", text, re.DOTALL)
     assert command and shown
     args = shlex.split(command.group(1))[2:]
     done = wi("federated-credential", *[QUICK_START if a == "quick-start.yaml" else a for a in args],

@@ -210,3 +210,60 @@ def test_custom_token_endpoint_settings_as_hook_args(hook_repo: Path, project: P
     second = pre_commit(project, "run", "--verbose", "--files", "k8s/app.yaml", home=home)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "0 errors, 0 warnings" in second.stdout  # the suffix is known: no warning
+
+
+def _readme_config(hook_repo: Path) -> str:
+    """The README's ``.pre-commit-config.yaml``, as printed, pointed at ``hook_repo``."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    shown = readme.split("In `.pre-commit-config.yaml`:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    config = shown.replace("https://github.com/OWNER/wi-transform", str(hook_repo), 1)
+    config = config.replace("rev: REF", f"rev: {rev}", 1)
+    assert config != shown and str(hook_repo) in config and rev in config
+    return config
+
+
+CHART = "apiVersion: v2\nname: web\ndescription: the web chart\ntype: application\nversion: 0.1.0\n"
+VALUES = "# Defaults of the chart.\nreplicaCount: 2\nimage:\n  repository: nginx\n  tag: \"1.27\"\n"
+KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: shop
+resources:
+- shop.yaml
+- web.yaml
+- web-sa.yaml
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="validate checks non-manifest YAML (.pre-commit-config.yaml, "
+                   "workflows, Chart.yaml, values files) as objects: the validate issue (17)")
+def test_the_readme_config_in_a_repository_with_other_yaml(hook_repo: Path, project: Path,
+                                                           home: Path) -> None:
+    """The README's config as printed, in a repository with the usual non-manifest YAML beside
+    the manifests: only the manifests are judged, so an injected repository passes, and a
+    manifest with errors fails with exactly its own errors."""
+    (project / ".pre-commit-config.yaml").write_text(_readme_config(hook_repo))
+    (project / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "workflows" / "wi-transform.yml",
+                project / ".github" / "workflows" / "manifests.yml")
+    (project / "k8s" / "kustomization.yaml").write_text(KUSTOMIZATION)
+    (project / "chart" / "Chart.yaml").write_text(CHART)
+    (project / "chart" / "values.yaml").write_text(VALUES)
+    git(project, "add", ".")
+    # The fixer's first run injects the two workloads that ask for it; then all is quiet.
+    first = pre_commit(project, "run", "--all-files", home=home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    git(project, "add", ".")
+    clean = pre_commit(project, "run", "--all-files", home=home)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert clean.stdout.count("Passed") == 2
+    # A manifest with errors: those errors, and none for the other YAML files.
+    shutil.copy(ROOT / "examples" / "invalid" / "cronjob-v1beta1.yaml", project / "k8s")
+    git(project, "add", ".")
+    invalid = pre_commit(project, "run", "wi-validate", "--all-files", home=home)
+    assert invalid.returncode == 1, invalid.stdout + invalid.stderr
+    errors = [line for line in invalid.stdout.splitlines() if ": error: " in line]
+    assert errors and all(line.startswith("k8s/cronjob-v1beta1.yaml:1:13: error:") for line in errors)
