@@ -25,9 +25,9 @@ def _as_document(text: str) -> str:
     return joined if joined.endswith("\n") else joined + "\n"
 
 
-def stream(bench: str, keep: Callable[[Path], bool]) -> tuple[str, str]:
-    """(what it is, the text): every corpus file ``keep`` accepts joined with ``---``; without
-    the corpus, the project's manifests, after a message on stderr."""
+def texts(bench: str, keep: Callable[[Path], bool]) -> tuple[str, list[str]]:
+    """(what they are, their texts): every corpus file ``keep`` accepts; without the corpus, the
+    project's manifests, after a message on stderr. Each text fit to be joined with ``---``."""
     if CORPUS.is_dir():
         paths, origin = [p for p in sorted(CORPUS.rglob("*.yaml")) if keep(p)], "the corpus"
     else:
@@ -35,4 +35,10 @@ def stream(bench: str, keep: Callable[[Path], bool]) -> tuple[str, str]:
               f"generated from the project's own manifests ({MANIFESTS.relative_to(ROOT)}); "
               "the figures are not comparable with the README's", file=sys.stderr, flush=True)
         paths, origin = _own_manifests(), "the project's manifests"
-    return origin, "---\n".join(_as_document(p.read_text("utf-8")) for p in paths)
+    return origin, [_as_document(p.read_text("utf-8")) for p in paths]
+
+
+def stream(bench: str, keep: Callable[[Path], bool]) -> tuple[str, str]:
+    """(what it is, the text): :func:`texts` joined into one stream."""
+    origin, found = texts(bench, keep)
+    return origin, "---\n".join(found)

@@ -1,9 +1,11 @@
-"""What each command was asked to do, as frozen values; the CLI builds them from flags."""
+"""What each command was asked to do, as frozen values; the CLI builds them from flags.
+
+NamedTuples, not dataclasses: every command imports this at start-up, and a frozen dataclass
+costs ten times as much to define (``_replace`` makes a changed copy)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 UPSTREAM_PROXY_IMAGE = "mcr.microsoft.com/oss/azure/workload-identity/proxy:v1.6.0"
 UPSTREAM_PROXY_INIT_IMAGE = "mcr.microsoft.com/oss/azure/workload-identity/proxy-init:v1.6.0"
@@ -12,8 +14,7 @@ Mode = Literal["stdout", "in-place", "check"]
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 
-@dataclass(frozen=True)
-class TokenEndpoint:
+class TokenEndpoint(NamedTuple):
     """The webhook's custom token endpoint (AKS identity bindings), as its flags and ConfigMap
     give it; ``None``: not given, so that ``--from-cluster`` may fill it from the ConfigMap."""
 
@@ -27,8 +28,7 @@ class TokenEndpoint:
     ctb_label_selector: str | None = None  # the JSON of a LabelSelector
 
 
-@dataclass(frozen=True)
-class InjectSettings:
+class InjectSettings(NamedTuple):
     """What the injection itself depends on (pure: no paths, no I/O)."""
 
     authority_host: str = "https://login.microsoftonline.com/"
@@ -38,18 +38,17 @@ class InjectSettings:
     native_sidecar: bool = True
     log_level: str = "info"
     audience: str = TOKEN_EXCHANGE_AUDIENCE
-    endpoint: TokenEndpoint = field(default_factory=TokenEndpoint)
+    endpoint: TokenEndpoint = TokenEndpoint()
 
 
-@dataclass(frozen=True)
-class InjectOptions:
+class InjectOptions(NamedTuple):
     """``wi-transform inject``: inputs, where output goes, and the injection settings."""
 
     paths: tuple[str, ...] = ()
     mode: Mode = "stdout"
     namespace: str = "default"
     service_accounts: tuple[str, ...] = ()
-    settings: InjectSettings = field(default_factory=InjectSettings)
+    settings: InjectSettings = InjectSettings()
     validate: bool = False
     from_cluster: bool = False
     context: str | None = None
@@ -63,8 +62,7 @@ FEDERATED_FORMATS: tuple[FederatedFormat, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class FederatedOptions:
+class FederatedOptions(NamedTuple):
     """``wi-transform federated-credential``: which trust to emit, for whom, in which form.
 
     ``identities`` maps client ids to identity resource ids; the command fills it from
@@ -89,8 +87,7 @@ class FederatedOptions:
 ReportFormat = Literal["text", "json"]
 
 
-@dataclass(frozen=True)
-class MigrateOptions:
+class MigrateOptions(NamedTuple):
     """``wi-transform migrate``: inputs, output mode, how to migrate, and what to emit.
 
     ``inject`` holds the injection settings when ``--inject`` asks for it in the same pass;
@@ -112,8 +109,7 @@ class MigrateOptions:
     federated: FederatedOptions | None = None
 
 
-@dataclass(frozen=True)
-class ValidateOptions:
+class ValidateOptions(NamedTuple):
     """``wi-transform validate``: inputs, the schemas to judge them by, and the context."""
 
     paths: tuple[str, ...] = ()
@@ -126,8 +122,7 @@ class ValidateOptions:
     endpoint_suffix: str | None = None
 
 
-@dataclass(frozen=True)
-class JwksOptions:
+class JwksOptions(NamedTuple):
     """``wi-transform jwks``: the issuer's keys, its URL, and where to write its documents."""
 
     public_keys: tuple[str, ...] = ()
@@ -136,8 +131,7 @@ class JwksOptions:
     jwks_uri: str | None = None  # None: the JWKS beside the configuration, under the issuer
 
 
-@dataclass(frozen=True)
-class DoctorOptions:
+class DoctorOptions(NamedTuple):
     """``wi-transform doctor``: the manifests, what Azure holds (as ``az`` lists it), and the
     token's issuer and audience."""
 
@@ -152,4 +146,4 @@ class DoctorOptions:
     app_credentials: tuple[tuple[str, str], ...] = ()  # (client id, file)
     tenant_id: str | None = None
     audience: str = TOKEN_EXCHANGE_AUDIENCE
-    endpoint: TokenEndpoint = field(default_factory=TokenEndpoint)  # suffix and audience only
+    endpoint: TokenEndpoint = TokenEndpoint()  # suffix and audience only

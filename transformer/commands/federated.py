@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..errors import InputError, InputErrors, Location
 from ..federated import azjson
 from ..federated.credentials import Subject
@@ -25,7 +23,7 @@ def run(options: FederatedOptions, *, warn: Warn | None = None) -> str:
     if options.identities_file:
         pairs, more = identities_from(inputs.load([options.identities_file]))
         errors += more
-        options = replace(options, identities=options.identities + tuple(pairs))
+        options = options._replace(identities=options.identities + tuple(pairs))
     if not subjects and not errors:
         errors.append(InputError(
             f"no ServiceAccount in the inputs has the {wi.CLIENT_ID} annotation: add it "

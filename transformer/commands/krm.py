@@ -7,8 +7,6 @@ resources as a plain stream on stdin, and takes the stream back from stdout.
 
 from __future__ import annotations
 
-import dataclasses
-
 from ..errors import InputError, InputErrors
 from ..inject.streams import InjectResult
 from ..integrations import krm
@@ -32,7 +30,7 @@ def run_list(raw: bytes, base: InjectOptions) -> krm.Output:
     except InputErrors as e:
         results = [{"message": str(error), "severity": "error"} for error in e.errors]
         return krm.Output(krm.with_results(source, source.text, results), results, failed=True)
-    return krm.process(source, dataclasses.replace(options, service_accounts=()), extra)
+    return krm.process(source, options._replace(service_accounts=()), extra)
 
 
 def run_plugin(config_path: str, raw: bytes, base: InjectOptions) -> InjectResult:

@@ -9,7 +9,6 @@ naming the kubeconfig context.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,7 +69,7 @@ def lookup(sources: list[Source], options: InjectOptions) -> tuple[list[Resource
     if tenant or _endpoint_needed(sources, settings):
         cluster = cluster or Cluster(options.context)
         settings = _configured(settings, cluster.webhook_config(), cluster.context, tenant)
-        options = dataclasses.replace(options, settings=settings)
+        options = options._replace(settings=settings)
     return found, options
 
 
@@ -79,12 +78,12 @@ def _configured(
 ) -> InjectSettings:
     """``settings`` with what the webhook's ConfigMap gives that no flag did, checked whole."""
     if tenant and config.get(TENANT_KEY):
-        settings = dataclasses.replace(settings, tenant_id=config[TENANT_KEY])
+        settings = settings._replace(tenant_id=config[TENANT_KEY])
     given = {
         name: config[key] for name, key in endpoint.CONFIG_KEYS.items()
         if getattr(settings.endpoint, name) is None and key in config
     }
-    settings = dataclasses.replace(settings, endpoint=dataclasses.replace(settings.endpoint, **given))
+    settings = settings._replace(endpoint=settings.endpoint._replace(**given))
     problems = endpoint.problems(settings.endpoint)
     if problems:
         raise UsageError(

@@ -8,7 +8,6 @@ comes back as it went in. Options come from ``functionConfig``: a ``WorkloadIden
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -144,19 +143,18 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
         except UsageError as e:
             errors.append(InputError(str(e), _where(document, fields["cloud"][1])))
         else:
-            settings = dataclasses.replace(settings, authority_host=authority)
+            settings = settings._replace(authority_host=authority)
     if errors:
         raise InputErrors(errors)
-    token_endpoint = dataclasses.replace(
-        settings.endpoint, **{ENDPOINT_FIELDS[k]: v for k, v in values.items() if k in ENDPOINT_FIELDS}
+    token_endpoint = settings.endpoint._replace(
+        **{ENDPOINT_FIELDS[k]: v for k, v in values.items() if k in ENDPOINT_FIELDS}
     )
     where = next((fields[k][1] for k in fields if k in ENDPOINT_FIELDS), None)
     errors += [InputError(f"{CONFIG_KIND}: {problem}", _where(document, where or ()))
                for problem in endpoint.problems(token_endpoint)]
     if errors:
         raise InputErrors(errors)
-    settings = dataclasses.replace(
-        settings,
+    settings = settings._replace(
         audience=values.get("audience", settings.audience),
         endpoint=token_endpoint,
         tenant_id=values.get("tenantId", settings.tenant_id),
@@ -165,8 +163,7 @@ def options_from(fields: dict[str, Any], base: InjectOptions, document: Document
         native_sidecar=values.get("nativeSidecar", settings.native_sidecar),
         log_level=PROXY_LOG_LEVELS.get(values.get("proxyLogLevel", ""), settings.log_level),
     )
-    return dataclasses.replace(
-        base,
+    return base._replace(
         namespace=values.get("namespace", base.namespace),
         service_accounts=tuple(values.get("serviceAccounts", base.service_accounts)),
         settings=settings,
@@ -182,7 +179,7 @@ def process(source: Source, options: InjectOptions, extra_accounts: Iterable[Res
     document = resource_list(source)
     items = _items(document)
     try:
-        result = inject_sources([source], dataclasses.replace(options, service_accounts=()),
+        result = inject_sources([source], options._replace(service_accounts=()),
                                 extra_accounts)
     except InputErrors as e:
         results = [_error_result(error, document, items) for error in e.errors]
