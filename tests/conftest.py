@@ -47,7 +47,8 @@ def wi() -> Run:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("corpus"):
+    # Before any fixture: one place skips (or fails) every test that needs the corpus.
+    if item.get_closest_marker("corpus") or "corpus" in getattr(item, "fixturenames", ()):
         need_corpus()
 
 
