@@ -182,3 +182,28 @@ def test_samples_are_compared() -> None:
 @pytest.mark.parametrize("text", ["wi-transform validate k8s/  # a comment", "a 'b # c' d"])
 def test_comments_are_cut_only_outside_quotes(text: str) -> None:
     assert _without_comment(text) in ("wi-transform validate k8s/  ", text)
+
+
+def _flags(command: str) -> set[str]:
+    """The long options ``wi-transform COMMAND --help`` lists (both names of a switch)."""
+    done = subprocess.run([sys.executable, "-m", "transformer", command, "--help"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    options = re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z-]*)(?: / (--[a-z-]+))?", done.stdout,
+                         re.MULTILINE)
+    return {name for pair in options for name in pair if name}
+
+
+def test_migrate_inject_takes_what_the_readme_says() -> None:
+    """README: every injection flag of inject applies to migrate --inject; --validate (-k,
+    --strict) and --from-cluster (--context) do not."""
+    refused = {"--validate", "--kubernetes-version", "--strict", "--no-strict", "--from-cluster",
+               "--context"}
+    assert _flags("inject") - _flags("migrate") == refused
+    text = README.read_text("utf-8")
+    bullet = text[text.index("- **`--inject`**"):].split("\n- ", 1)[0]
+    assert all(f"`{flag}`" in bullet for flag in ("--validate", "--from-cluster", "--context"))
+
+
+def test_inject_validate_takes_the_flags_the_readme_gives_it() -> None:
+    assert {"--validate", "--kubernetes-version", "--strict", "--no-strict"} <= _flags("inject")
+    assert "`inject` has no `--kubernetes-version`" not in README.read_text("utf-8")
