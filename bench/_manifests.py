@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.corpus import CORPUS, MANIFESTS, MISSING
+from tests.corpus import CORPUS, MANIFESTS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def texts(bench: str, keep: Callable[[Path], bool]) -> tuple[str, list[str]]:
     if CORPUS.is_dir():
         paths, origin = [p for p in sorted(CORPUS.rglob("*.yaml")) if keep(p)], "the corpus"
     else:
-        print(f"bench {bench}: {MISSING.split(':')[0]} (looked for {CORPUS}): using a stream "
+        print(f"bench {bench}: shared corpus not found beside the clone ({CORPUS}): using a stream "
               f"generated from the project's own manifests ({MANIFESTS.relative_to(ROOT)}); "
               "the figures are not comparable with the README's", file=sys.stderr, flush=True)
         paths, origin = _own_manifests(), "the project's manifests"

@@ -28,11 +28,6 @@ USE = "azure.workload.identity/use"
 CLIENT = "00000000-0000-0000-0000-00000000000c"
 
 
-def corpus_missing() -> str | None:
-    """Why the corpus cannot be used (None when it is there)."""
-    return None if CORPUS.is_dir() else f"{MISSING} (looked for {CORPUS})"
-
-
 def need_corpus() -> Path:
     """The corpus; else skip with one reason, or fail when ``WI_REQUIRE_CORPUS=1`` (CI)."""
     if CORPUS.is_dir():
