@@ -36,7 +36,11 @@ NOT_RUN = {
     "export AKS_OIDC_ISSUER=\"$(az aks show": "needs Azure (az aks show); the issuer is set here",
     "bash trust.sh": "runs az against Azure; tests/federated runs the scripts with a fake az",
     "bash fic.sh": "runs az against Azure; tests/federated runs the scripts with a fake az",
-    "az rest": "the walkthrough's command as published, shown for its defects (needs Azure)",
+    "az ": "talks to Azure (the walkthrough's az rest as published, az identity list, az storage)",
+    "wi-transform doctor k8s/ --identities identities.json": "reads what the az commands before "
+        "it list (Azure); the walkthrough's doctor example below runs on examples/doctor/",
+    "wi-transform jwks --public-key sa.pub": "needs the cluster's signing keys; tests/issuer runs "
+        "jwks on keys of its own",
     "helm plugin install": "needs Helm (.ci/tools); tests/integrations/test_helm.py installs the "
                            "plugin into a temporary Helm home",
     "helm install": "needs a cluster; tests/integrations/test_helm.py runs the real Helm 3 and 4 "

@@ -15,8 +15,8 @@ ISSUER = ("https://eastus.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd01
 
 def test_the_quick_start_walkthrough_is_what_doctor_prints() -> None:
     text = DOC.read_text("utf-8")
-    command = re.search(r"```bash\n(wi-transform doctor quick-start\.yaml .*)\n```", text)
-    shown = re.search(r"<!-- doctor-quick-start -->\n```text\n(.*?)```", text, re.DOTALL)
+    command = re.search(r"```bash\ncd examples\n(wi-transform doctor quick-start\.yaml .*)\n```", text)
+    shown = re.search(r"<!-- output: doctor-quick-start -->\n```text\n(.*?)```", text, re.DOTALL)
     assert command and shown
     done = run_cli(*shlex.split(command.group(1))[1:], cwd=ROOT / "examples",
                    env={"AKS_OIDC_ISSUER": ISSUER})
