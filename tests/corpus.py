@@ -5,6 +5,7 @@ make ServiceAccounts for what they use."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import yaml
 from transformer.kube.workloads import template_path
 from transformer.manifest import textpatch
 from transformer.manifest.edits import AddKey, Edit
-from transformer.manifest.stream import Source, node_at, parse
+from transformer.manifest.stream import Source, key_node_at, node_at, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -68,23 +69,35 @@ def located(source: Source) -> list[tuple[int, tuple[Any, ...], dict[str, Any], 
 
 
 def labelled(text: str, name: str = "corpus.yaml", every: int = 1) -> str:
-    """The stream with every ``every``-th pod template labelled for injection."""
+    """The stream with every ``every``-th pod template labelled for injection.
+
+    Labels that are an alias (``labels: *labels``) cannot gain a key without changing what the
+    anchor's other users see: the alias is written out, with the label, as a flow mapping."""
     source = parse(name, text.encode())
     edits: dict[int, list[Edit]] = {}
+    spliced: list[tuple[int, int, str]] = []
     for n, (index, where, template, _) in enumerate(located(source), start=1):
         if n % every:
             continue
         meta = template.get("metadata")
-        if _aliased(source, index, where + ("metadata", "labels")):
-            continue  # labels shared with an anchor elsewhere: accounts_for labels the account
+        labels_at = where + ("metadata", "labels")
+        if _aliased(source, index, labels_at):
+            key = key_node_at(source.documents[index].node, labels_at)
+            assert key is not None
+            labels = {**meta["labels"], USE: "true"}
+            flow = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in labels.items())
+            spliced.append((key.end_mark.index, text.index("\n", key.end_mark.index), f": {{{flow}}}"))
+            continue
         if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
-            edit: Edit = AddKey(where + ("metadata", "labels"), USE, "true")
+            edit: Edit = AddKey(labels_at, USE, "true")
         elif isinstance(meta, dict):
             edit = AddKey(where + ("metadata",), "labels", {USE: "true"})
         else:
             edit = AddKey(where, "metadata", {"labels": {USE: "true"}})
         edits.setdefault(index, []).append(edit)
-    return textpatch.apply(source, edits)
+    for start, end, replacement in sorted(spliced, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return textpatch.apply(parse(name, text.encode()), edits)
 
 
 def _aliased(source: Source, index: int, path: tuple[Any, ...]) -> bool:
@@ -94,14 +107,15 @@ def _aliased(source: Source, index: int, path: tuple[Any, ...]) -> bool:
 
 
 def accounts_for(text: str, name: str = "corpus.yaml") -> str:
-    """ServiceAccounts with a client id for every account the pod templates use; labelled for
-    injection too when a template using it could not be labelled itself."""
-    accounts: dict[tuple[str, str], dict[str, Any]] = {}
+    """ServiceAccounts with a client id for every account the pod templates use."""
+    seen: set[tuple[str, str]] = set()
+    docs = []
     for _, _, template, namespace in located(parse(name, text.encode())):
         key = (namespace, (template.get("spec") or {}).get("serviceAccountName") or "default")
-        account = accounts.setdefault(key, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
+        if key in seen:
+            continue
+        seen.add(key)
+        docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {
             "name": key[1], "namespace": key[0],
             "annotations": {"azure.workload.identity/client-id": CLIENT}}})
-        if ((template.get("metadata") or {}).get("labels") or {}).get(USE) != "true":
-            account["metadata"]["labels"] = {USE: "true"}
-    return yaml.safe_dump_all(list(accounts.values()))
+    return yaml.safe_dump_all(docs)
