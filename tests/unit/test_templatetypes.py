@@ -14,7 +14,8 @@ from transformer.kube import templatetypes as types
 
 @pytest.mark.parametrize("version", kubeschemas.versions())
 def test_the_shipped_cut_is_that_of_every_bundled_version(version: str) -> None:
-    shipped = json.loads(types.FILE.read_text())
+    with open(types.FILE) as f:
+        shipped = json.load(f)
     assert types.cut(kubeschemas.definitions(version, False)) == shipped, (
         "regenerate it: python -c 'import json; from transformer.kube import schemas, templatetypes as t; "
         "open(t.FILE, \"w\").write(json.dumps(t.cut(schemas.definitions(schemas.versions()[-1], False)), indent=1) + \"\\n\")'"

@@ -10,19 +10,21 @@ instead of the 1.8 MB definitions file; a test holds it equal to the cut of ever
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .quickcheck import Compiler, Quick
-from .schemas import Definitions
+
+if TYPE_CHECKING:  # pathlib and the schema bundle cost start-up time inject does not pay
+    from .schemas import Definitions
 
 Schema = dict[str, Any]
 Fields = dict[str, "Fields | None"]  # None: the field is read whole, no further cut
 
 ROOT_TYPE = "io.k8s.api.core.v1.PodTemplateSpec"
-FILE = Path(__file__).with_name("templatetypes.json")
+FILE = os.path.join(os.path.dirname(__file__), "templatetypes.json")
 
 _CONTAINER: Fields = {
     "name": None,
@@ -96,7 +98,7 @@ def template_check() -> Quick:
     """Yes/no for one pod template: every field on the injection path has its Kubernetes type."""
     predicate = Compiler().predicate(template_schema())
     if predicate is None:
-        raise AssertionError(f"{FILE.name} uses a keyword the quick check does not compile")
+        raise AssertionError(f"{os.path.basename(FILE)} uses a keyword the quick check does not compile")
     return predicate
 
 
