@@ -140,7 +140,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             method=request.method,
             path=request.path,
             status=response.status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            duration_us=int((time.perf_counter() - started) * 1_000_000),
             query_string=request.query_string,
             client_id=request.get("client_id"),
             cache=request.get("cache"),
