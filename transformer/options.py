@@ -114,12 +114,16 @@ class ValidateOptions(NamedTuple):
 
     paths: tuple[str, ...] = ()
     kubernetes_version: str | None = None  # None: the newest bundled
-    strict: bool = True
-    schema_dir: str | None = None
+    strict: bool | None = None  # None: the project file's, else strict
+    schema_dirs: tuple[str, ...] = ()
     namespace: str = "default"
     service_accounts: tuple[str, ...] = ()
     # the webhook's --custom-token-endpoint-annotation-suffix; None: it runs without one
     endpoint_suffix: str | None = None
+    skip_non_manifests: bool = False  # skip well-known non-manifests even when named
+    config_file: str | None = None  # None: .wi-transform.yaml found upward from the cwd
+    no_config: bool = False
+    skip_rules: tuple[tuple[str, str], ...] = ()  # (rule id, reason): not reported
 
 
 class JwksOptions(NamedTuple):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TENANT, run_cli
+from tests.conftest import DATA, ROOT, TENANT, run_cli
 from tests.corpus import MANIFESTS
 from tests.integrations.action_harness import ActionRun, run_action
 
@@ -66,6 +66,23 @@ def test_validate_is_the_default_command(act: Act, workspace: Path) -> None:
     assert report["command"] == "validate" and len(report["validate"]) == 3
     assert "**3 error(s), 0 warning(s)**" in run.summary
     assert "| Pod/demo/quick-start | error | 2 |" in run.summary
+
+
+def test_validate_with_the_defaults_on_a_repository_as_it_is(act: Act, workspace: Path) -> None:
+    """``paths: .`` over a checkout with a kustomization, a chart with values and templates,
+    workflows, Compose and settings files: only the manifests are validated."""
+    shutil.copytree(DATA / "repo", workspace, dirs_exist_ok=True)
+    run = act()
+    assert not run.failed, run.log
+    assert run.of("error") == [] and run.of("warning") == []
+    outputs = run.step_outputs["run"]
+    assert outputs["findings"] == "0"
+    report = json.loads(Path(outputs["report"]).read_text())
+    assert report["validate"] == []
+    # the same run with SARIF written on the side, as code scanning wants it
+    sarif = act(args="--format sarif --output validate.sarif")
+    assert not sarif.failed, sarif.log
+    assert json.loads((workspace / "validate.sarif").read_text())["runs"][0]["results"] == []
 
 
 def test_inject_check_fails_on_manifests_left_to_inject(act: Act, workspace: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CLIENT, ROOT, TENANT, run_cli
+from tests.conftest import CLIENT, DATA, ROOT, TENANT, run_cli
 from tests.corpus import MANIFESTS
 from tests.integrations.conftest import copy_from_repo
 from tests.integrations.manifests import ACCOUNT, DEPLOYMENT, in_namespace
@@ -237,8 +237,6 @@ resources:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="validate checks non-manifest YAML (.pre-commit-config.yaml, "
-                   "workflows, Chart.yaml, values files) as objects: the validate issue (17)")
 def test_the_readme_config_in_a_repository_with_other_yaml(hook_repo: Path, project: Path,
                                                            home: Path) -> None:
     """The README's config as printed, in a repository with the usual non-manifest YAML beside
@@ -267,3 +265,35 @@ def test_the_readme_config_in_a_repository_with_other_yaml(hook_repo: Path, proj
     assert invalid.returncode == 1, invalid.stdout + invalid.stderr
     errors = [line for line in invalid.stdout.splitlines() if ": error: " in line]
     assert errors and all(line.startswith("k8s/cronjob-v1beta1.yaml:1:13: error:") for line in errors)
+
+
+def test_validate_hook_on_a_repository_as_it_is(hook_repo: Path, home: Path,
+                                                 tmp_path: Path) -> None:
+    """pre-commit hands the hook every YAML and JSON file (workflows, the chart's Chart.yaml
+    and values, the kustomization, its own config): it validates the manifests, skips the rest."""
+    repo = tmp_path / "repo"
+    shutil.copytree(DATA / "repo", repo)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [
+        {"id": "wi-validate", "args": ["-v"], "verbose": True}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a repository")
+    result = pre_commit(repo, "run", "wi-validate", "--all-files", home=home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "wi-transform validate" in out and "Passed" in out
+    for line in (".github/workflows/ci.yml: skipped: a GitHub workflow",
+                 "chart/Chart.yaml: skipped: a Helm chart's Chart.yaml",
+                 "k8s/kustomization.yaml: skipped: a kustomization",
+                 ".pre-commit-config.yaml: skipped: a pre-commit configuration",
+                 "0 errors, 0 warnings, 0 info in 2 files (3 objects"):
+        assert line in out
+    # A broken manifest still fails the hook, at its line.
+    (repo / "k8s" / "service.yaml").write_text("apiVersion: v1\nkind: Service\nspec: []\n")
+    git(repo, "add", ".")
+    broken = pre_commit(repo, "run", "wi-validate", "--files", "k8s/service.yaml", home=home)
+    assert broken.returncode == 1
+    assert "k8s/service.yaml:3:7: error: " in broken.stdout

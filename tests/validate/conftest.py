@@ -61,8 +61,9 @@ def cases() -> list[Case]:
             if f.parent.name in ("positive", "negative") and not f.name.endswith(".expect")]
 
 
-def validate_json(*args: str | Path, input: bytes | None = None) -> tuple[int, list[dict[str, Any]]]:
+def validate_json(*args: str | Path, input: bytes | None = None,
+                  cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
     """``wi-transform validate --format json ARGS``: the exit code and the findings."""
-    proc = run_cli("validate", "--format", "json", *args, input=input)
+    proc = run_cli("validate", "--format", "json", *args, input=input, cwd=cwd)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     return proc.returncode, json.loads(proc.stdout)

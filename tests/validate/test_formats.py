@@ -73,7 +73,8 @@ def test_json_lists_every_finding_with_its_object(findings: list[dict[str, Any]]
     assert [f["severity"] for f in findings].count("warning") == 12
     first = findings[0]
     assert set(first) == {"path", "line", "column", "severity", "rule", "message", "object",
-                          "json_path"}
+                          "json_path", "suppressed"}
+    assert first["suppressed"] is None
     assert (first["path"], first["line"], first["column"]) == (NAME, 6, 34)
     assert first["object"] == "Pod/default/pod-01"
     assert first["json_path"] == 'metadata.labels["azure.workload.identity/use"]'

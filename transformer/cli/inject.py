@@ -53,10 +53,11 @@ def inject(paths: tuple[str, ...], in_place: bool, check: bool, validate: bool,
 
 def _finish_inject(options: Any, result: Any) -> int:
     from ..commands import inject as command
+    from ..manifest.triage import summary
     from ..report import inject_report
 
-    emit(options.mode, result, lambda: command.write(result), inject_report(result.entries),
-         options.report_file)
+    report = inject_report(result.entries, summary(result.skipped))
+    emit(options.mode, result, lambda: command.write(result), report, options.report_file)
     if options.mode in ("check", "in-place") and result.changed:
         return EXIT_CHANGED
     return EXIT_OK

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING
 
@@ -11,12 +12,15 @@ from ..errors import InputError, InputErrors, Location, UsageError
 from ..kube import apiversions
 from ..kube import schemas as kubeschemas
 from ..kube.accounts import Accounts
-from ..manifest import duplicatekeys, files, inputs
+from ..manifest import duplicatekeys, files, inputs, triage
 from ..manifest.duplicatekeys import duplicate_keys
 from ..manifest.stream import Document, Resource, Source, parse
 from ..options import InjectOptions, ValidateOptions
 from ..validate import identitychecks, schemas
-from ..validate.findings import Finding, Severity, at, count, on, ordered, title
+from ..validate.config import NAME as CONFIG_NAME
+from ..validate.config import Config, parse_config
+from ..validate.findings import Finding, Severity, Subject, at, count, on, ordered, subject, title
+from ..validate.suppressions import suppress
 
 if TYPE_CHECKING:
     from ..inject.streams import Rewritten
@@ -29,6 +33,9 @@ class ValidateResult:
     objects: int = 0
     kubernetes_version: str = ""
     strict: bool = True
+    skipped: list[triage.Skipped] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)
+    config: str = ""  # the project file that was read, if any
 
     @property
     def errors(self) -> list[Finding]:
@@ -42,45 +49,111 @@ class ValidateResult:
         counts = count(self.findings)
         tally = ", ".join(f"{n} {_plural(s, n)}" for s, n in counts.items())
         mode = "strict" if self.strict else "not strict"
+        skipped = triage.summary(self.skipped)
         return (f"{tally} in {self.files} {_plural('file', self.files)} "
                 f"({self.objects} {_plural('object', self.objects)}, "
-                f"Kubernetes {self.kubernetes_version}, {mode})")
+                f"Kubernetes {self.kubernetes_version}, {mode})"
+                + (f"; {skipped}" if skipped else ""))
 
 
 def run(options: ValidateOptions) -> ValidateResult:
     """Read every input and validate it; unreadable inputs raise InputErrors (exit 3)."""
+    config = _config(options)
+    options = _with_config(options, config)
     kubeschemas.pick_version(options.kubernetes_version)  # a bad version is a usage error first
     try:
-        named = files.expand(options.paths)
+        found = files.inputs_of(options.paths)
     except InputError as e:
         raise InputErrors([e]) from e
-    sources, findings = _load(named)
-    result = validate_sources(sources, options, prior=findings)
-    result.files = len(named)
+    found = [i for i in found if not (i.found and config.excluded(i.name))]
+    named, skipped = triage.select(found, skip_named=options.skip_non_manifests)
+    loaded = _load(named)
+    result = validate_sources(loaded.sources, options, prior=loaded.findings)
+    result.skipped = sorted(skipped + loaded.skipped)
+    result.files = len(named) - len(loaded.skipped)
+    result.config = config.path
     return result
 
 
-def _load(named: list[tuple[str, str | None]]) -> tuple[list[Source], list[Finding]]:
-    """Every input parsed; a YAML error is a finding, bytes that are not text are unreadable."""
-    sources: list[Source] = []
-    findings: list[Finding] = []
+def _config(options: ValidateOptions) -> Config:
+    """The project file: --config FILE, else the nearest .wi-transform.yaml upward from the
+    working directory (as linters find theirs); none with --no-config."""
+    if options.no_config:
+        return Config()
+    path = options.config_file or _find_config(os.getcwd())
+    if path is None:
+        return Config()
+    try:
+        raw = files.read(path, path)
+    except InputError as e:
+        raise UsageError(f"--config {path}: {e.message}") from e
+    return parse_config(path, raw, os.path.relpath(os.path.dirname(os.path.abspath(path))))
+
+
+def _find_config(start: str) -> str | None:
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _with_config(options: ValidateOptions, config: Config) -> ValidateOptions:
+    """Flags win; the project file fills in what they left open."""
+    strict = options.strict if options.strict is not None else config.strict
+    return replace(
+        options,
+        kubernetes_version=options.kubernetes_version or config.kubernetes_version,
+        strict=True if strict is None else strict,
+        schema_dirs=options.schema_dirs + config.schema_dirs,
+        skip_rules=options.skip_rules + config.skip_rules,
+    )
+
+
+@dataclass
+class _Loaded:
+    sources: list[Source] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[triage.Skipped] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)
+    config: str = ""  # the project file that was read, if any
+
+
+def _load(named: list[files.Input]) -> _Loaded:
+    """Every input parsed; a YAML error is a finding, bytes that are not text are unreadable,
+    files that are not manifests are skipped."""
+    out = _Loaded()
     unreadable: list[InputError] = []
-    for name, file in named:
+    for item in named:
         try:
-            raw = files.read(name, file)
+            raw = files.read(item.name, item.file)
         except InputError as e:
             unreadable.append(e)
             continue
+        text = _text(raw)
+        if text is not None and triage.cannot_hold_keys(text):
+            out.skipped.append(triage.Skipped(item.name, triage.NO_KEYS))
+            continue
         try:
-            sources.append(parse(name, raw, file))
+            source = parse(item.name, raw, item.file)
         except InputError as e:
-            if _is_text(raw):
-                findings.append(_unparsed(name, e))
-            else:
+            if text is None:
                 unreadable.append(e)
+            else:
+                out.findings.append(_unparsed(item.name, e))
+            continue
+        reason = triage.by_shape(source, found=item.found)
+        if reason is None:
+            out.sources.append(source)
+        else:
+            out.skipped.append(triage.Skipped(item.name, reason))
     if unreadable:
         raise InputErrors(unreadable)
-    return sources, findings
+    return out
 
 
 def validate_sources(
@@ -88,13 +161,14 @@ def validate_sources(
 ) -> ValidateResult:
     """Validate parsed sources (``inject --validate`` passes its output here)."""
     version = kubeschemas.pick_version(options.kubernetes_version)
-    result = ValidateResult(list(prior), len(sources), 0, version, options.strict)
+    strict = options.strict is not False
+    result = ValidateResult(list(prior), len(sources), 0, version, strict)
     checker = _Checker(options, version)
     resources: list[Resource] = []
     for source in sources:
         for document in source.documents:
             found = list(document.resources())
-            result.findings += _document(document, options.strict)
+            result.findings += _document(document, strict)
             resources += found
     for resource in resources:
         result.findings += checker.resource(resource)
@@ -104,7 +178,11 @@ def validate_sources(
     accounts.add_from(resources)
     result.findings += identitychecks.cross_object(resources, accounts, namespace=options.namespace)
     result.objects = len(resources)
-    result.findings = ordered(result.findings)
+    skipped_rules = {rule for rule, _ in options.skip_rules}
+    kept = (f for f in result.findings if f.rule not in skipped_rules)
+    result.findings = ordered(suppress(kept, resources, namespace=options.namespace))
+    result.subjects = [Subject(s.name) for s in sources] + [
+        subject(r, options.namespace) for r in resources]
     return result
 
 
@@ -144,8 +222,8 @@ class _Checker:
     def __init__(self, options: ValidateOptions, version: str) -> None:
         self.options = options
         self.version = version
-        self.strict = options.strict
-        self.user = _user_schemas(options.schema_dir)
+        self.strict = options.strict is not False
+        self.user = [_user_schemas(d) for d in options.schema_dirs]
 
     def resource(self, resource: Resource) -> list[Finding]:
         ns = self.options.namespace
@@ -171,7 +249,8 @@ class _Checker:
 
     def _schema(self, resource: Resource, check: schemas.Check) -> list[Finding]:
         group, version, kind = resource.group, resource.api_version.rpartition("/")[2], resource.kind
-        custom = self.user.validator(group, version, kind) if self.user else None
+        custom = next((v for u in self.user if (v := u.validator(group, version, kind)) is not None),
+                      None)
         if custom is not None:
             return check.run(custom, resource.data, (), schemas.RULE_CUSTOM)
         removed = apiversions.removal(resource.api_version, kind, self.version)
@@ -188,10 +267,13 @@ class _Checker:
                 f"Kubernetes {self.version} does not serve {kind} as {resource.api_version}: "
                 f"use apiVersion: {_api(group, served[0])}",
             )]
+        advice = ("none of the --schema-dir schemas names it (by x-kubernetes-group-version-kind, "
+                  "apiVersion and kind as enum or const, or file name): add one"
+                  if self.user else "pass --schema-dir with its JSON Schema to validate it")
         return [self._about_api(
             resource, "info", "no-schema",
             f"skipped: no schema for {resource.api_version} {kind} in Kubernetes {self.version} "
-            "(a custom resource?): pass --schema-dir with its JSON Schema to validate it",
+            f"(a custom resource?): {advice}",
         )]
 
     def _about_api(self, resource: Resource, severity: Severity, rule: str, text: str) -> Finding:
@@ -215,9 +297,7 @@ def _api(group: str, version: str) -> str:
     return f"{group}/{version}" if group else version
 
 
-def _user_schemas(directory: str | None) -> schemas.UserSchemas | None:
-    if directory is None:
-        return None
+def _user_schemas(directory: str) -> schemas.UserSchemas:
     path = FilePath(directory)
     if not path.is_dir():
         raise UsageError(f"--schema-dir {directory}: not a directory")
@@ -231,12 +311,11 @@ def _unparsed(name: str, error: InputError) -> Finding:
     return at(where, "error", "yaml-syntax", error.message)
 
 
-def _is_text(raw: bytes) -> bool:
+def _text(raw: bytes) -> str | None:
     try:
-        raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:

@@ -30,3 +30,7 @@ DEFAULT_PORT = 8000
 # The proxy's --log-level, by the name a user picks: the values upstream's proxy accepts (its
 # logger's warning level is the empty string), which ours accepts too.
 PROXY_LOG_LEVELS = {"warning": "", "info": "info", "debug": "debug", "trace": "trace", "all": "all"}
+
+# wi-transform's own: an object annotated IGNORE + "<rule-id>": "<reason>" has that rule's
+# validate findings turned into notes that show the reason.
+IGNORE = "wi-transform." + PREFIX + "ignore-"

@@ -14,7 +14,7 @@ from ..identity import trigger
 from ..kube.accounts import Accounts
 from ..kube.stringvalues import non_strings
 from ..manifest import edits as ed
-from ..manifest import inputs, textpatch
+from ..manifest import inputs, textpatch, triage
 from ..manifest.stream import Document, Resource, Source
 from ..options import InjectOptions, InjectSettings
 from . import checks
@@ -47,6 +47,7 @@ class Rewritten:
 class InjectResult:
     outputs: list[Rewritten] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    skipped: list[triage.Skipped] = field(default_factory=list)
 
     @property
     def changed(self) -> list[Rewritten]:
@@ -97,6 +98,10 @@ def inject_sources(
     injector.errors += errors
     result = InjectResult()
     for source in sources:
+        if triage.has_no_keys(source):  # passed through as it is; counted, not listed per object
+            result.skipped.append(triage.Skipped(source.name, triage.NO_KEYS))
+            result.outputs.append(Rewritten(source, source.text))
+            continue
         by_document = injector.source(source, result.entries)
         try:
             text = textpatch.apply(source, by_document) if by_document else source.text

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from ..errors import InputError, Location
 
@@ -13,20 +14,34 @@ STDIN = "-"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+class Input(NamedTuple):
+    """One input: its display name, its file (None for stdin), and whether a directory walk
+    found it (``found``) or the command line named it."""
+
+    name: str
+    file: str | None
+    found: bool = False
+
+
 def expand(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, str | None]]:
-    """(display name, file) for every input; directories give their manifests, sorted.
+    """(display name, file) for every input; directories give their manifests, sorted."""
+    return [(i.name, i.file) for i in inputs_of(paths)]
+
+
+def inputs_of(paths: Iterable[str | os.PathLike[str]]) -> list[Input]:
+    """Every input the paths name; directories give their YAML and JSON files, sorted.
 
     No paths means standard input, as ``-`` does. Plain strings, not pathlib: its import
     alone is a tenth of a cold start.
     """
-    out: list[tuple[str, str | None]] = []
+    out: list[Input] = []
     for raw in [os.fspath(p) for p in paths] or [STDIN]:
         if raw == STDIN:
-            out.append(("<stdin>", None))
+            out.append(Input("<stdin>", None))
         elif os.path.isdir(raw):
-            out += [(f, f) for f in _walk(raw)]
+            out += [Input(f, f, True) for f in _walk(raw)]
         elif os.path.exists(raw):
-            out.append((raw, raw))
+            out.append(Input(raw, raw))
         else:
             raise InputError("no such file or directory: check the path", Location(raw))
     return out

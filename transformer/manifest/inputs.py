@@ -5,24 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..errors import InputError, InputErrors
-from . import files
+from . import files, triage
 from .stream import Resource, Source, parse
 
 
-def load(paths: Iterable[str], errors: list[InputError] | None = None) -> list[Source]:
+def load(paths: Iterable[str], errors: list[InputError] | None = None,
+         skipped: list[triage.Skipped] | None = None) -> list[Source]:
     """Parse all inputs; raise InputErrors naming every one that failed, not just the first.
 
     With ``errors``, problems are appended there instead and the good inputs are returned, so
-    that a caller can go on to find the problems in those too before it reports.
+    that a caller can go on to find the problems in those too before it reports. Files that a
+    directory walk found and that are not manifests by name are not read (``skipped`` gets them).
     """
     sources: list[Source] = []
     found: list[InputError] = []
     try:
-        named = files.expand(paths)
+        named, passed = triage.select(files.inputs_of(paths))
     except InputError as e:
-        named = []
+        named, passed = [], []
         found.append(e)
-    for name, file in named:
+    if skipped is not None:
+        skipped += passed
+    for name, file, _ in named:
         try:
             sources.append(parse(name, files.read(name, file), file))
         except InputError as e:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import Location
 from ..manifest.stream import CLUSTER_SCOPED, Path, Resource, json_path
@@ -32,16 +32,26 @@ class Finding:
     namespace: str = ""
     name: str = ""
     json_path: str = ""
+    # Why the finding does not count (an ignore annotation's reason); None: it counts.
+    suppressed: str | None = None
 
     def __post_init__(self) -> None:
         # Messages quote manifest content (keys, names): a key holding a newline and then
         # "::error::" must not become a line of its own, where a CI runner would obey it.
         object.__setattr__(self, "message", one_line(self.message))
         object.__setattr__(self, "json_path", one_line(self.json_path))
+        if self.suppressed is not None:
+            object.__setattr__(self, "suppressed", one_line(self.suppressed))
 
     def __str__(self) -> str:
         return (f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity}: "
-                f"{self.message} [{self.rule}]")
+                f"{self.message} [{self.rule}]" + self.because())
+
+    def because(self) -> str:
+        """`` (suppressed: REASON)`` for a suppressed finding, else ""."""
+        if self.suppressed is None:
+            return ""
+        return f" (suppressed: {self.suppressed or 'no reason given'})"
 
     @property
     def object(self) -> str:
@@ -54,6 +64,21 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (self.path, self.line, self.column, SEVERITIES.index(self.severity), self.rule,
                 self.message)
+
+
+class Subject(NamedTuple):
+    """One thing that was checked: an object (``Kind/namespace/name``) in a file, or the file
+    itself (``object`` ""). Report formats with a test per object list passing ones from these."""
+
+    path: str
+    object: str = ""
+    line: int = 1
+
+
+def subject(resource: Resource, namespace: str) -> Subject:
+    where = resource.location()
+    probe = on(resource, (), "info", "", "", namespace=namespace)
+    return Subject(where.path, probe.object, where.line or 1)
 
 
 def one_line(text: str) -> str:

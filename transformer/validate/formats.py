@@ -1,4 +1,5 @@
-"""``validate``'s findings as text, JSON, GitHub workflow commands or SARIF 2.1.0. Pure."""
+"""``validate``'s findings as text, JSON, GitHub workflow commands, SARIF 2.1.0, JUnit XML or
+TAP 13. Pure: findings in, text out, for any command that has findings (``doctor`` too)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from .. import __version__
-from .findings import Finding, Severity
+from .findings import Finding, Severity, Subject
+from .junit import junit
 from .rules import RULES, Rule
+from .tap import tap
 
-Format = Literal["text", "json", "github", "sarif"]
-FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
+Format = Literal["text", "json", "github", "sarif", "junit", "tap"]
+FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif", "junit", "tap")
 
 # GitHub shows at most 10 annotations of each type per step and drops the rest.
 GITHUB_CAP = 10
@@ -22,9 +25,11 @@ _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(findings: Sequence[Finding], summary: str, fmt: Format, *,
-           catalogue: Mapping[str, Rule] = RULES, command: str = "validate") -> str:
-    """The whole report; ``findings`` are already in order. ``doctor`` passes its own rule
+def render(findings: Sequence[Finding], summary: str, fmt: Format,
+           subjects: Sequence[Subject] = (), *, catalogue: Mapping[str, Rule] = RULES,
+           command: str = "validate") -> str:
+    """The whole report; ``findings`` are already in order. ``subjects`` (every file and
+    object checked) gives JUnit and TAP their passing cases. ``doctor`` passes its own rule
     catalogue and name."""
     if fmt == "json":
         return json.dumps([as_dict(f) for f in findings], indent=2) + "\n"
@@ -32,6 +37,10 @@ def render(findings: Sequence[Finding], summary: str, fmt: Format, *,
         return json.dumps(sarif(findings, catalogue), indent=2) + "\n"
     if fmt == "github":
         return github(findings, summary, command)
+    if fmt == "junit":
+        return junit(findings, summary, subjects, command=command)
+    if fmt == "tap":
+        return tap(findings, summary, subjects)
     return text(findings, summary)
 
 
@@ -49,6 +58,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "object": finding.object,
         "json_path": finding.json_path,
+        "suppressed": finding.suppressed,
     }
 
 
@@ -77,7 +87,8 @@ def _annotation(finding: Finding) -> str:
         for key, value in (("file", finding.path), ("line", str(finding.line)),
                            ("col", str(finding.column)), ("title", finding.rule))
     )
-    return f"::{_GITHUB_COMMAND[finding.severity]} {properties}::{_escape_data(finding.message)}"
+    message = finding.message + finding.because()
+    return f"::{_GITHUB_COMMAND[finding.severity]} {properties}::{_escape_data(message)}"
 
 
 def _escape_data(value: str) -> str:
@@ -130,13 +141,17 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "fullyQualifiedName": finding.object + (f":{finding.json_path}" if finding.json_path else ""),
             "kind": "object",
         }]
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": _SARIF_LEVEL[finding.severity],
         "message": {"text": finding.message},
         "locations": [location],
     }
+    if finding.suppressed is not None:
+        result["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                   "justification": finding.suppressed or "no reason given"}]
+    return result
 
 
 def _uri(path: str) -> str:

@@ -57,6 +57,9 @@ _CATALOGUE = [
          "container."),
     Rule("wi-account-unused", "info",
          "A ServiceAccount with the use label that no workload in the inputs runs as."),
+    Rule("ignore-annotation", "warning",
+         "A wi-transform.azure.workload.identity/ignore-<rule> annotation without a reason, or "
+         "naming no rule."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

@@ -93,8 +93,8 @@ def schemas_dir() -> FilePath:
 class UserSchemas:
     """The JSON Schemas of ``--schema-dir``, each applied to the kinds it names.
 
-    A schema names its kinds by ``x-kubernetes-group-version-kind``, by single-valued ``enum``\\ s
-    on ``apiVersion`` and ``kind``, or by its file name in one of the layouts schema catalogs
+    A schema names its kinds by ``x-kubernetes-group-version-kind``, by ``const`` or
+    single-valued ``enum``\\ s on ``apiVersion`` and ``kind``, or by its file name in one of the layouts schema catalogs
     use: ``GROUP/KIND_VERSION.json``, ``KIND_VERSION.json``, ``KIND-GROUPPREFIX-VERSION.json``
     or ``KIND-VERSION.json`` (lower case). Schemas may ``$ref`` one another by relative path.
     """
@@ -135,7 +135,9 @@ class UserSchemas:
             if uri is not None:
                 if uri not in self._validators:
                     cls = self._classes[uri]
-                    self._validators[uri] = cls({"$ref": uri}, registry=self._registry)
+                    # Formats are asserted: a user's schema says `format: email` to be checked.
+                    self._validators[uri] = cls({"$ref": uri}, registry=self._registry,
+                                                format_checker=cls.FORMAT_CHECKER)
                 return self._validators[uri]
         return None
 
@@ -164,7 +166,12 @@ def _names_of(schema: dict[str, Any], relative: FilePath) -> Iterator[tuple[str,
 
 
 def _single_enum(schema: Any) -> list[str]:
-    values = schema.get("enum") if isinstance(schema, dict) else None
+    """The strings a property is pinned to: its ``const`` or its ``enum``."""
+    if not isinstance(schema, dict):
+        return []
+    if isinstance(schema.get("const"), str):
+        return [schema["const"]]
+    values = schema.get("enum")
     return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
 
 
