@@ -91,7 +91,7 @@ _TEMPLATE = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{{{ .Rel
 
 def skip_repository(root: Path) -> tuple[Path, Path]:
     """``root/all`` (manifests and non-manifests) and ``root/only`` (the same manifests alone)."""
-    unit = [p for p in sorted((CORPUS / "microservices-demo").glob("*service.yaml"))]
+    unit = sorted((ROOT / "tests" / "data" / "manifests").rglob("*.yaml"))
     for tree in ("all", "only"):
         k8s = root / tree / "k8s"
         k8s.mkdir(parents=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING
 
@@ -105,8 +105,7 @@ def _find_config(start: str) -> str | None:
 def _with_config(options: ValidateOptions, config: Config) -> ValidateOptions:
     """Flags win; the project file fills in what they left open."""
     strict = options.strict if options.strict is not None else config.strict
-    return replace(
-        options,
+    return options._replace(
         kubernetes_version=options.kubernetes_version or config.kubernetes_version,
         strict=True if strict is None else strict,
         schema_dirs=options.schema_dirs + config.schema_dirs,
