@@ -243,6 +243,24 @@ def test_migrate_inject_refuses_it_too(wi: Run, tmp_path: Path) -> None:
         "          env: {KEYVAULT_URL: https://orders-kv.vault.azure.net/}\n"))
     r = wi("migrate", "--inject", "--tenant-id", TENANT, tmp_path)
     assert r.returncode == 3 and r.stdout == b"", r.stderr.decode()
-    # The line is that of the migrated text inject reads (5 lines of labels further down).
-    assert re.search(rf"^{re.escape(str(orders))}:\d+:11: Deployment orders/orders-api: "
+    # The line the user wrote, not that of the migrated text inject reads (lines further down).
+    line = orders.read_text().splitlines().index("          env: {KEYVAULT_URL: https://orders-kv.vault.azure.net/}") + 1
+    assert re.search(rf"^{re.escape(str(orders))}:{line}:11: Deployment orders/orders-api: "
                      r"spec\.template\.spec\.containers\[0\]\.env: a mapping", r.stderr.decode(), re.M)
+
+
+def test_migrate_inject_names_the_users_lines_below_what_migrate_added(wi: Run, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1] / "data" / "migrate" / "named-account" / "repo"
+    for f in repo.iterdir():
+        (tmp_path / f.name).write_text(f.read_text())
+    orders = tmp_path / "orders-api.yaml"
+    orders.write_text(orders.read_text() + (
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: tool\n  namespace: orders\n"
+        "  labels:\n    azure.workload.identity/use: \"true\"\nspec:\n  serviceAccountName: orders-api\n"
+        "  containers:\n    - name: tool\n      image: busybox\n      image: busybox:1.36\n"))
+    lines = orders.read_text().splitlines()
+    first, second = lines.index("      image: busybox") + 1, lines.index("      image: busybox:1.36") + 1
+    r = wi("migrate", "--inject", "--tenant-id", TENANT, tmp_path)
+    assert r.returncode == 3 and r.stdout == b"", r.stderr.decode()
+    assert f"{orders}:{second}:7: key 'image' appears twice in this mapping (first at line {first})" \
+        in r.stderr.decode()

@@ -266,13 +266,14 @@ def test_no_proxy_leaves_the_annotation_out() -> None:
     assert "annotations" not in template(docs)["metadata"]
 
 
-def test_values_that_are_not_strings_are_replaced() -> None:
+def test_values_that_are_not_strings_are_refused_where_they_are() -> None:
     labels = f"          annotations:\n            {PROXY}: true\n"
-    the_plan, docs = run(identity(), binding(), deployment(labels=labels).replace(
+    the_plan, _ = run(identity(), binding(), deployment(labels=labels).replace(
         "aadpodidbinding: web\n", f"aadpodidbinding: web\n        {USE}: yes\n"))
-    assert template(docs)["metadata"]["labels"][USE] == "true"
-    assert template(docs)["metadata"]["annotations"][PROXY] == "true"
-    assert only(the_plan).status == "migrated"
+    assert [str(e).split(" is ")[0] for e in the_plan.errors] == [
+        f"s.yaml:34:38: label {USE} of Deployment apps/web",
+        f"s.yaml:36:55: annotation {PROXY} of Deployment apps/web"]
+    assert not the_plan.edits
 
 
 def test_a_proxy_explicitly_refused_is_respected_with_a_warning() -> None:
@@ -282,9 +283,17 @@ def test_a_proxy_explicitly_refused_is_respected_with_a_warning() -> None:
     assert "gets no proxy" in only(the_plan).warnings[0]
 
 
-def test_a_label_that_is_not_a_string_is_reported() -> None:
+def test_a_label_that_is_not_a_string_is_an_error() -> None:
     the_plan, _ = run(identity(), binding(), deployment(selector="yes"))
-    assert "not a string" in str(only(the_plan).reason)
+    assert [str(e) for e in the_plan.errors] == [
+        's.yaml:33:26: label aadpodidbinding of Deployment apps/web is a YAML boolean (yes), but '
+        'Kubernetes only accepts strings there: quote it: aadpodidbinding: "yes"']
+    assert the_plan.migrations == []
+
+
+def test_an_empty_label_is_the_empty_selector() -> None:
+    the_plan, _ = run(identity(), binding(), deployment(selector=""))
+    assert 'no AzureIdentityBinding in the inputs has selector ""' in str(only(the_plan).reason)
 
 
 # -- --remove-pod-identity -----------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,16 +106,55 @@ def _injected(
     options: MigrateOptions, settings: InjectSettings, sources: list[Source], migrated: list[Source]
 ) -> InjectResult:
     """The migrated sources injected, reported as rewrites of the original ones."""
-    injected = inject_sources(
-        migrated,
-        InjectOptions(
-            namespace=options.namespace, service_accounts=options.service_accounts, settings=settings
-        ),
-    )
+    try:
+        injected = inject_sources(
+            migrated,
+            InjectOptions(
+                namespace=options.namespace, service_accounts=options.service_accounts, settings=settings
+            ),
+        )
+    except InputErrors as e:
+        raise InputErrors(_at_user_lines(e.errors, sources, migrated)) from e
     return InjectResult(
         [Rewritten(s, out.text) for s, out in zip(sources, injected.outputs, strict=True)],
         injected.entries,
     )
+
+
+def _at_user_lines(errors: list[InputError], sources: list[Source],
+                   migrated: list[Source]) -> list[InputError]:
+    """Inject's errors at the lines the user wrote: inject read the migrated text, which has
+    migrate's lines in it. A line migrate added is reported at the line before it."""
+    lines = {m.name: _line_map(s.text, m.text) for s, m in zip(sources, migrated, strict=True)
+             if s.text != m.text}
+    moved: list[InputError] = []
+    for error in errors:
+        where = error.location
+        if where is None or where.line is None or where.path not in lines:
+            moved.append(error)
+            continue
+        to_user = lines[where.path]
+        message = _renumbered(error.message, to_user)
+        moved.append(InputError(message, where._replace(line=to_user(where.line))))
+    return moved
+
+
+def _renumbered(message: str, to_user: Callable[[int], int]) -> str:
+    """``message`` with the lines it names (a key's first occurrence) as the user's."""
+    return re.sub(r"(?<=at line )(\d+)", lambda m: str(to_user(int(m[1]))), message)
+
+
+def _line_map(original: str, migrated: str) -> Callable[[int], int]:
+    """The user's line number of each line number of ``migrated`` (1-based)."""
+    matcher = difflib.SequenceMatcher(None, original.splitlines(), migrated.splitlines(), autojunk=False)
+    to_user: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            if tag == "insert":
+                to_user[j + 1] = max(i1, 1)
+            else:  # equal, or a line migrate changed: the user's line it stands for
+                to_user[j + 1] = i1 + min(j - j1, i2 - i1 - 1) + 1
+    return lambda line: to_user.get(line, line)
 
 
 def write(result: MigrateResult, *, manifests: bool = True) -> None:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from ..errors import InputError, InputErrors
 from ..identity import names as wi
 from ..identity import trigger
+from ..kube import fieldchecks
 from ..kube.accounts import Accounts
 from ..kube.stringvalues import non_strings
 from ..manifest import edits as ed
@@ -144,14 +145,14 @@ class _Injector:
         if id(document) in self._checked:
             return []
         self._checked.add(id(document))
-        return checks.repeated_keys(document)
+        return fieldchecks.repeated_keys(document)
 
     def resource(self, resource: Resource) -> tuple[Entry, list[ed.Edit]]:
         title = resource.title(self.options.namespace)
         if resource.kind == "ServiceAccount":
             self.errors += non_strings(resource, ("metadata",), prefix=wi.PREFIX, title=title)
         try:
-            located = checks.pod_template(resource, title)
+            located = fieldchecks.pod_template(resource, title)
         except InputError as e:
             self.errors.append(e)
             return Entry(title, "failed"), []
@@ -159,7 +160,7 @@ class _Injector:
             return Entry(title, "skipped"), []
         path, template = located
         found = list(non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title))
-        found += checks.deciding(resource, path, template, title)
+        found += fieldchecks.deciding(resource, path, template, title)
         self.errors += found
         if found:
             return Entry(title, "failed"), []
@@ -171,7 +172,7 @@ class _Injector:
             return Entry(title, "skipped", "not labelled " + wi.USE), []
         found = checks.triggered(resource, path, template, title)
         if account is not None:
-            found += checks.account(account, self.options.namespace)
+            found += fieldchecks.account(account, self.options.namespace)
         found += self._repeated_keys(resource.document)
         if found:
             self.errors += found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..identity.names import CLIENT_ID, TENANT_ID
-from ..kube.objects import annotations_of
+from ..kube.objects import checked_annotations
 from ..manifest.mappingedits import put
 from .outcome import Migration, Plan
 from .targets import Target
@@ -21,7 +21,7 @@ def account_edits(target: Target, client_id: str, tenant: str | None, plan: Plan
         plan.add_account(target.workload.resource, _new_account(target, wanted))
         migration.changes.append(f"ServiceAccount {migration.service_account} added")
         return
-    present = annotations_of(target.account.data)
+    present = checked_annotations(target.account.data)
     wanted |= _tenant(present, tenant, migration)
     edits = put(target.account.data, ("metadata", "annotations"), wanted)
     if edits:

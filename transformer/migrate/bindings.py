@@ -8,12 +8,11 @@ across namespaces unless the identity is annotated namespaced or the cluster run
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from ..manifest.stream import Resource
 from .podidentity import GROUP, Binding, Identity, read_binding, read_identity
 
-Pod = tuple[Any, str]
+Pod = tuple[str, str]
 """A pod template's ``aadpodidbinding`` label value and its namespace."""
 
 
@@ -56,7 +55,7 @@ class PodIdentities:
     def selects_any(self, binding: Binding, pods: Iterable[Pod]) -> bool:
         return any(self.matches(binding, pod) for pod in pods)
 
-    def with_selector(self, selector: Any) -> list[str]:
+    def with_selector(self, selector: str) -> list[str]:
         """``namespace/name`` of every binding with ``selector``, whatever its namespace."""
         return sorted({f"{b.namespace}/{b.name}" for b in self.bindings if b.selector == selector})
 

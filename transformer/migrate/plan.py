@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ..errors import InputError, InputErrors
 from ..federated.credentials import Subject
 from ..kube.accounts import Accounts
 from ..kube.labelselectors import Selector, selectors
@@ -39,7 +40,7 @@ def plan(
     ``read_only`` holds ServiceAccounts that exist but cannot be written (``--service-accounts``).
     """
     result = Plan(options.namespace)
-    found = _read(resources, options)
+    found = _read(resources, options, result.errors)
     accounts = Accounts(options.namespace)
     accounts.add_from(resources)
     targets = Targets(found.pods, accounts, read_only or Accounts(options.namespace), result.errors)
@@ -61,14 +62,22 @@ class _Inputs:
     selectors: list[Selector] = field(default_factory=list)
 
 
-def _read(resources: Sequence[Resource], options: MigrateOptions) -> _Inputs:
+def _read(resources: Sequence[Resource], options: MigrateOptions, errors: list[InputError]) -> _Inputs:
+    """What migrating reads of every resource; a resource whose fields are not of their types
+    adds its errors and is read no further."""
     found = _Inputs(PodIdentities(options.force_namespaced))
     for resource in resources:
         namespace = resource.namespace or options.namespace
-        found.selectors += selectors(resource, resource.title(options.namespace), namespace, LABEL)
-        if found.pods.add(resource, namespace):
+        try:
+            if options.remove_pod_identity:
+                # Selectors only decide whether the label may go.
+                found.selectors += selectors(resource, resource.title(options.namespace), namespace, LABEL)
+            if found.pods.add(resource, namespace):
+                continue
+            workload = read_workload(resource, namespace, options.namespace)
+        except InputErrors as e:
+            errors.extend(e.errors)
             continue
-        workload = read_workload(resource, namespace, options.namespace)
         if workload is not None:
             found.workloads.append(workload)
     return found

@@ -1,16 +1,21 @@
 """aad-pod-identity's objects, ``AzureIdentity`` and ``AzureIdentityBinding``, read as it reads them.
 
 Its Go types decode JSON whatever the letter case of a key, so ``spec.clientId`` works as
-``spec.clientID``; such keys are noted, because an API server with the v1 CRD drops them.
+``spec.clientID``; such keys are noted, because an API server with the v1 CRD drops them. A
+field of another type than its controller decodes is an error at the field (InputErrors), as is
+a key written twice: migrate decides from these objects what to write elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError, InputErrors
 from ..federated.identity import client_id_problem, parse_resource_id
-from ..kube.objects import annotations_of, as_map
+from ..kube import fieldchecks
+from ..kube.objects import checked_annotations, checked_map
 from ..manifest.stream import Resource
 
 LABEL = "aadpodidbinding"
@@ -59,9 +64,16 @@ class Binding:
         return f"AzureIdentityBinding {self.namespace}/{self.name}"
 
 
+_STRING = ("string", "null")
+# The CRD's type is an integer; a string of digits is what some charts write, and is read so.
+_IDENTITY_FIELDS = {"type": ("integer", "string", "null"), "clientID": _STRING, "resourceID": _STRING}
+_BINDING_FIELDS = {"selector": _STRING, "azureIdentity": _STRING}
+
+
 def read_identity(resource: Resource, namespace: str) -> Identity:
-    (kind, client_id, resource_id), misspelt = _fields(resource, ("type", "clientID", "resourceID"))
-    behavior = annotations_of(resource.data).get(BEHAVIOR)
+    """Raises InputErrors when a field it reads is not of the type aad-pod-identity decodes."""
+    (kind, client_id, resource_id), misspelt = _fields(resource, namespace, _IDENTITY_FIELDS)
+    behavior = checked_annotations(resource.data).get(BEHAVIOR)
     return Identity(
         resource,
         namespace,
@@ -75,7 +87,8 @@ def read_identity(resource: Resource, namespace: str) -> Identity:
 
 
 def read_binding(resource: Resource, namespace: str) -> Binding:
-    (selector, identity), misspelt = _fields(resource, ("selector", "azureIdentity"))
+    """Raises InputErrors when a field it reads is not of the type aad-pod-identity decodes."""
+    (selector, identity), misspelt = _fields(resource, namespace, _BINDING_FIELDS)
     return Binding(resource, namespace, resource.name, text(selector), text(identity), misspelt)
 
 
@@ -104,17 +117,38 @@ def text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _fields(resource: Resource, names: tuple[str, ...]) -> tuple[list[Any], tuple[str, ...]]:
+def _fields(
+    resource: Resource, namespace: str, wanted: Mapping[str, tuple[str, ...]]
+) -> tuple[list[Any], tuple[str, ...]]:
     """The values of ``spec.<name>``, and the keys found spelt otherwise than the CRD spells them."""
-    spec = as_map(resource.data.get("spec"))
+    title = resource.title(namespace)
+    problems = _checked(resource, namespace, title)
+    spec = checked_map(resource.data.get("spec")) if not problems else {}
     values: list[Any] = []
     misspelt: list[str] = []
-    for name in names:
+    for name, types in wanted.items():
         value, key = _field(spec, name)
         values.append(value)
-        if key is not None and key != name:
+        if key is None:
+            continue
+        if key != name:
             misspelt.append(f"spec.{key} (the CRD: spec.{name})")
+        problems += fieldchecks.of_types(resource, title, ("spec", key), value, types,
+                                         reader="aad-pod-identity")
+    if problems:
+        raise InputErrors(problems)
     return values, tuple(misspelt)
+
+
+def _checked(resource: Resource, namespace: str, title: str) -> list[InputError]:
+    """Its metadata, annotations, behavior annotation and spec; no key written twice."""
+    problems = fieldchecks.account(resource, namespace)
+    data = resource.data
+    problems += fieldchecks.of_types(resource, title, ("spec",), data.get("spec"), ("object", "null"))
+    if not problems and BEHAVIOR in checked_annotations(data):
+        problems += fieldchecks.of_types(resource, title, ("metadata", "annotations", BEHAVIOR),
+                                         checked_annotations(data)[BEHAVIOR], _STRING)
+    return problems + fieldchecks.repeated_keys(resource.document)
 
 
 def _field(spec: dict[str, Any], name: str) -> tuple[Any, str | None]:

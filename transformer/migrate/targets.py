@@ -5,15 +5,17 @@ A workload that cannot is marked failed on its Migration, with the reason and wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..identity.names import CLIENT_ID
+from ..identity.names import CLIENT_ID, PREFIX
+from ..kube import fieldchecks
 from ..kube.accounts import Accounts
-from ..kube.objects import annotations_of
+from ..kube.objects import checked_annotations
+from ..kube.stringvalues import non_strings
 from ..manifest.stream import Resource
 from .bindings import PodIdentities
-from .podidentity import LABEL, Binding, Identity, text, unusable
+from .podidentity import Binding, Identity, text, unusable
 from .workloads import Workload
 
 Bound = list[tuple[Binding, Identity]]
@@ -43,18 +45,13 @@ class Targets:
     accounts: Accounts
     read_only: Accounts
     errors: list[InputError]
+    checked: dict[int, bool] = field(default_factory=dict)
 
     def of(self, workload: Workload) -> Target | None:
         identities = self._identities(workload)
         return None if identities is None else self._with_account(workload, identities)
 
     def _identities(self, workload: Workload) -> Bound | None:
-        if not isinstance(workload.selector, str):
-            workload.migration.fail(
-                f"its {LABEL} label is not a string ({workload.selector!r}), so no binding "
-                "can match it: quote the value"
-            )
-            return None
         found = self.pods.selecting(workload.pod)
         if not found:
             workload.migration.fail(self._unbound(workload))
@@ -96,7 +93,24 @@ class Targets:
         account = self.accounts.get(workload.namespace, name)
         if account is None and self._cannot_add(workload, name):
             return None
+        if account is not None and not self._checked(account, workload):
+            return None
         return Target(workload, identities, name, account)
+
+    def _checked(self, account: Resource, workload: Workload) -> bool:
+        """Whether the ServiceAccount to edit has what migrate reads of the types it takes;
+        the errors are reported once however many workloads use it."""
+        if id(account) not in self.checked:
+            title = account.title(workload.namespace)
+            problems = fieldchecks.account(account, workload.namespace)
+            if not problems:
+                problems += non_strings(account, ("metadata",), prefix=PREFIX, title=title)
+            problems += fieldchecks.repeated_keys(account.document)
+            self.checked[id(account)] = not problems
+            self.errors.extend(problems)
+        if not self.checked[id(account)]:
+            workload.migration.fail("its ServiceAccount is not of the types Kubernetes takes")
+        return self.checked[id(account)]
 
     def _cannot_add(self, workload: Workload, name: str) -> bool:
         """Whether the missing ServiceAccount ``name`` cannot be added (the workload is failed)."""
@@ -141,7 +155,7 @@ def without_conflicts(targets: list[Target]) -> list[Target]:
 
 def _conflict(account: str, group: list[Target]) -> str | None:
     wanted = {t.first.client_id for t in group}
-    present = annotations_of(group[0].account.data) if group[0].account else {}
+    present = checked_annotations(group[0].account.data) if group[0].account else {}
     annotated = present.get(CLIENT_ID)
     if len(wanted) > 1:
         users = ", ".join(f"{t.workload.migration.title} ({t.first.ref})" for t in group)

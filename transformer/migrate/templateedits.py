@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..identity.names import INJECT_PROXY, USE
 from ..kube.labelselectors import Selector, owners_relying_on
-from ..kube.objects import annotations_of
+from ..kube.objects import checked_annotations
 from ..manifest import edits as ed
 from ..manifest.edits import Edit
 from ..manifest.mappingedits import put
@@ -48,7 +48,7 @@ def _labels(workload: Workload, removes: bool) -> list[Edit]:
 
 
 def _proxy(workload: Workload) -> list[Edit]:
-    annotations = annotations_of(workload.template)
+    annotations = checked_annotations(workload.template)
     value = annotations.get(INJECT_PROXY)
     path = workload.path + ("metadata", "annotations")
     if INJECT_PROXY not in annotations or value is True:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..kube.objects import as_map, labels_of
-from ..kube.workloads import pod_template
+from ..errors import InputErrors
+from ..identity.names import PREFIX
+from ..kube import fieldchecks
+from ..kube.objects import checked_map
+from ..kube.stringvalues import non_strings
 from ..manifest.stream import Path, Resource
 from .bindings import Pod
 from .outcome import Migration
@@ -19,7 +22,7 @@ class Workload:
     path: Path
     template: dict[str, Any]
     namespace: str
-    selector: Any
+    selector: str
     migration: Migration
 
     @property
@@ -28,27 +31,40 @@ class Workload:
 
     @property
     def labels(self) -> dict[str, Any]:
-        return labels_of(self.template)
+        return checked_map(checked_map(self.template.get("metadata")).get("labels"))
 
     @property
     def spec(self) -> dict[str, Any]:
-        return as_map(self.template.get("spec"))
+        return checked_map(self.template.get("spec"))
 
 
 def read_workload(resource: Resource, namespace: str, default_namespace: str) -> Workload | None:
-    """The workload, if ``resource`` has a pod template with the label; ``namespace`` is its own."""
-    found = pod_template(resource)
-    if found is None:
+    """The workload, if ``resource`` has a pod template with the label; ``namespace`` is its own.
+
+    Raises InputErrors when what decides that, or what migrating it reads or writes, is not of
+    its Kubernetes type, or when a labelled workload's document has a key written twice.
+    """
+    title = resource.title(default_namespace)
+    located = fieldchecks.pod_template(resource, title)
+    if located is None:
         return None
-    path, template = found
-    labels = labels_of(template)
+    path, template = located
+    problems = fieldchecks.deciding(resource, path, template, title)
+    if problems:
+        raise InputErrors(problems)
+    labels = checked_map(checked_map(template.get("metadata")).get("labels"))
     if LABEL not in labels:
         return None
-    selector = labels[LABEL]
+    problems = fieldchecks.labelled(resource, path, template, title)
+    problems += fieldchecks.of_types(resource, title, ("metadata",), resource.data.get("metadata"), ["object"])
+    for read in (LABEL, PREFIX):
+        problems += non_strings(resource, path + ("metadata",), prefix=read, title=title)
+    problems += fieldchecks.repeated_keys(resource.document)
+    if problems:
+        raise InputErrors(problems)
+    # An empty label (null) is "" to Kubernetes, as to the bindings that select by it.
+    selector = labels[LABEL] or ""
     migration = Migration(
-        resource.title(default_namespace),
-        resource.location(path + ("metadata", "labels", LABEL)),
-        namespace,
-        selector if isinstance(selector, str) else str(selector),
+        title, resource.location(path + ("metadata", "labels", LABEL)), namespace, selector
     )
     return Workload(resource, path, template, namespace, selector, migration)
