@@ -86,9 +86,10 @@ def error(resource: Resource, title: str, path: Path, value: Any, wanted: str,
     node = resource.node_at(path)
     if wanted.startswith("a string") and isinstance(node, yaml.ScalarNode) and not node.style:
         hint = f'quote it: "{node.value}"'
+    takes = "the API server takes" if reader == "Kubernetes" else f"{reader} decodes"
     return InputError(
         f"{title}: {json_path(path)}: {found}, but {reader} wants {wanted}: {hint} "
-        "(wi-transform edits only what has the types the API server takes)",
+        f"(wi-transform edits only what has the types {takes})",
         resource.location(path, key=True),
     )
 
