@@ -218,8 +218,7 @@ def _servers(peers: Peers) -> list[Server]:
             "bare aiohttp, fixed 1.5 KB JSON",
             [sys.executable, str(BASELINE), "serve", str(port)],
             port,
-            "/",
-        ),  # fmt: skip
+        ),  # fmt: skip; the same request as every server gets, so only the handler differs
         ours("info"),
         ours(""),
     ]

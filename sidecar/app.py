@@ -4,6 +4,7 @@ path to the real metadata endpoint. The only module that imports aiohttp."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -53,14 +54,10 @@ _HOP_BY_HOP = frozenset(
         "Content-Length",
     )
 )
-_CACHE: web.AppKey[TokenCache] = web.AppKey("cache", TokenCache)
-_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("session", aiohttp.ClientSession)
-_SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
-_LOG: web.AppKey[RequestLog] = web.AppKey("log", RequestLog)
 # (client id, resource) -> the token, the second and the reply body made from them
 _Replies = dict[tuple[str, str], tuple[Token, int, bytes]]
-_REPLIES: web.AppKey[_Replies] = web.AppKey("replies", dict)
-_QUERIES: web.AppKey[dict[str, TokenRequest]] = web.AppKey("queries", dict)
+# The client id a token request asked for and how the cache answered (None: not known)
+_Asked = tuple[str | None, str | None]
 _MAX_REPLIES = 1024
 _MAX_QUERY = 512
 
@@ -68,153 +65,165 @@ _MAX_QUERY = 512
 def create_app(settings: Settings, log: RequestLog) -> web.Application:
     """The proxy; its token source, thread pool and HTTP session live in its cleanup_ctx."""
     app = web.Application()
-    app[_SETTINGS] = settings
-    app[_LOG] = log
-    app.cleanup_ctx.append(_resources)
-    app.router.add_route("*", "/{path:.*}", _dispatch)
+    proxy = _Proxy(settings, log)
+    app.cleanup_ctx.append(proxy.resources)
+    app.router.add_route("*", "/{path:.*}", proxy.dispatch)
     return app
 
 
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    settings = app[_SETTINGS]
-    tokens: list[TokenSource] = []
-    made = threading.Lock()
+class _Proxy:
+    """What every request reads, as attributes: a cache hit is a handful of microseconds,
+    and a lookup in the request's app or a write to the request would be a good part of it."""
 
-    def acquire(client_id: str, scope: str) -> Token:
-        with made:
-            if not tokens:
-                # msal and requests are imported on the first token request, not at start:
-                # /readyz answers as soon as the listener is up.
-                from .tokens import TokenSource
+    def __init__(self, settings: Settings, log: RequestLog) -> None:
+        self.settings = settings
+        self.log = log
+        self.cache: TokenCache
+        self.session: aiohttp.ClientSession
+        self.replies: _Replies = {}
+        self.queries: dict[str, TokenRequest] = {}
 
-                tokens.append(
-                    TokenSource(
-                        authority=settings.authority,
-                        token_file=settings.token_file,
-                        timeout=settings.entra_timeout,
+    async def resources(self, app: web.Application) -> AsyncIterator[None]:
+        settings = self.settings
+        tokens: list[TokenSource] = []
+        made = threading.Lock()
+
+        def acquire(client_id: str, scope: str) -> Token:
+            with made:
+                if not tokens:
+                    # msal and requests are imported on the first token request, not at
+                    # start: /readyz answers as soon as the listener is up.
+                    from .tokens import TokenSource
+
+                    tokens.append(
+                        TokenSource(
+                            authority=settings.authority,
+                            token_file=settings.token_file,
+                            timeout=settings.entra_timeout,
+                        )
                     )
-                )
-        return tokens[0].acquire(client_id, scope)
+                    gc.freeze()  # msal's modules, as the listener's in serve()
+            return tokens[0].acquire(client_id, scope)
 
-    # msal blocks; its exchanges run here, never on the event loop.
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
+        # msal blocks; its exchanges run here, never on the event loop.
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="entra")
 
-    async def fetch(client_id: str, scope: str) -> Token:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, acquire, client_id, scope)
+        async def fetch(client_id: str, scope: str) -> Token:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, acquire, client_id, scope)
 
-    app[_CACHE] = TokenCache(fetch)
-    app[_REPLIES] = {}
-    app[_QUERIES] = {}
-    app[_SESSION] = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
-        auto_decompress=False,
-        trust_env=False,
-        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-    )
-    try:
-        yield
-    finally:
-        await app[_SESSION].close()
-        pool.shutdown(wait=False, cancel_futures=True)
-        for source in tokens:
-            source.close()
-
-
-async def _dispatch(request: web.Request) -> web.StreamResponse:
-    """The one handler: routes by hand (IMDS matches "/metadata" case-insensitively), and
-    logs one line per request, however it ends."""
-    started = time.perf_counter()
-    error: str | None = None
-    try:
-        response = await _route(request)
-    except ImdsError as e:
-        error = e.error
-        response = _error_response(e)
-    except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
-        error = type(e).__name__
-        response = _json(500, {"error": "internal_error", "error_description": "unexpected error"})
-    log = request.app[_LOG]
-    if log.info or response.status >= 500:
-        log.write(
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            duration_us=int((time.perf_counter() - started) * 1_000_000),
-            query_string=request.query_string,
-            client_id=request.get("client_id"),
-            cache=request.get("cache"),
-            error=error,
+        self.cache = TokenCache(fetch)
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.forward_timeout),
+            auto_decompress=False,
+            trust_env=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
         )
-    return response
-
-
-async def _route(request: web.Request) -> web.StreamResponse:
-    path = request.path
-    if is_token_path(path):
-        return await _token(request)
-    # Upstream routes every path that starts with /readyz to its readiness handler.
-    if path.startswith("/readyz") or path == "/healthz":
-        return web.Response(text="ok")
-    return await _forward(request)
-
-
-async def _token(request: web.Request) -> web.Response:
-    check_token_headers(request.method, request.headers)
-    wanted = _wanted(request)
-    request["client_id"] = wanted.client_id
-    cache = request.app[_CACHE]
-    found = cache.peek(wanted.client_id, wanted.scope)
-    if found is None:
-        request["cache"] = "miss"
         try:
-            found = await cache.get(wanted.client_id, wanted.scope)
-        except TokenFailure as failure:
-            raise failure_reply(failure) from failure
-    token, request["cache"] = found
-    body = _reply_body(request.app[_REPLIES], token, wanted, time.time())
-    return web.Response(body=body, headers=_JSON_HEADERS)
+            yield
+        finally:
+            await self.session.close()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for source in tokens:
+                source.close()
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        """The one handler: routes by hand (IMDS matches "/metadata" case-insensitively), and
+        logs one line per request, however it ends."""
+        started = time.perf_counter()
+        error: str | None = None
+        asked: _Asked = (None, None)
+        response: web.StreamResponse
+        try:
+            path = request.path
+            if is_token_path(path):
+                response, asked, error = await self._token(request)
+            # Upstream routes every path that starts with /readyz to its readiness handler.
+            elif path.startswith("/readyz") or path == "/healthz":
+                response = web.Response(text="ok")
+            else:
+                response = await self._forward(request)
+        except ImdsError as e:
+            error = e.error
+            response = _error_response(e)
+        except Exception as e:  # noqa: BLE001 - a last resort that must not echo anything back
+            error = type(e).__name__
+            response = _json(
+                500, {"error": "internal_error", "error_description": "unexpected error"}
+            )
+        log = self.log
+        if log.info or response.status >= 500:
+            log.write(
+                method=request.method,
+                path=request.path,
+                status=response.status,
+                duration_us=int((time.perf_counter() - started) * 1_000_000),
+                query_string=request.query_string,
+                client_id=asked[0],
+                cache=asked[1],
+                error=error,
+            )
+        return response
+
+    async def _token(self, request: web.Request) -> tuple[web.Response, _Asked, str | None]:
+        """The reply, what was asked and how the cache answered, and the error if any: a
+        failed exchange is still logged with the client id it was for."""
+        check_token_headers(request.method, request.headers)
+        wanted = self._wanted(request)
+        cache = self.cache
+        found = cache.peek(wanted.client_id, wanted.scope)
+        if found is None:
+            try:
+                found = await cache.get(wanted.client_id, wanted.scope)
+            except TokenFailure as failure:
+                reply = failure_reply(failure)
+                return _error_response(reply), (wanted.client_id, "miss"), reply.error
+        token, outcome = found
+        body = self._reply_body(token, wanted, time.time())
+        return web.Response(body=body, headers=_JSON_HEADERS), (wanted.client_id, outcome), None
+
+    def _wanted(self, request: web.Request) -> TokenRequest:
+        # The same few query strings come again and again, and parsing one costs a good part
+        # of a cache hit; what a query asks for depends on nothing else.
+        known = self.queries
+        wanted = known.get(request.query_string)
+        if wanted is None:
+            wanted = parse_token_query(request.query.items(), self.settings.default_client_id)
+            if len(request.query_string) <= _MAX_QUERY:
+                if len(known) >= _MAX_REPLIES:
+                    known.clear()
+                known[request.query_string] = wanted
+        return wanted
+
+    def _reply_body(self, token: Token, wanted: TokenRequest, now: float) -> bytes:
+        # Serialising a 1.5 KB body is a good part of a cache hit's cost; within one second
+        # the same token makes the same body.
+        replies = self.replies
+        key, second = (wanted.client_id, wanted.resource), int(now)
+        kept = replies.get(key)
+        if kept is not None and kept[0] is token and kept[1] == second:
+            return kept[2]
+        body = json.dumps(token_reply(token, wanted, now), separators=(",", ":")).encode()
+        if len(replies) >= _MAX_REPLIES:
+            replies.clear()
+        replies[key] = (token, second, body)
+        return body
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        return await _forward(request, self.session, self.settings.imds_endpoint)
 
 
-def _wanted(request: web.Request) -> TokenRequest:
-    # The same few query strings come again and again, and parsing one costs a good part
-    # of a cache hit; what a query asks for depends on nothing else.
-    known = request.app[_QUERIES]
-    wanted = known.get(request.query_string)
-    if wanted is None:
-        default = request.app[_SETTINGS].default_client_id
-        wanted = parse_token_query(request.query.items(), default)
-        if len(request.query_string) <= _MAX_QUERY:
-            if len(known) >= _MAX_REPLIES:
-                known.clear()
-            known[request.query_string] = wanted
-    return wanted
-
-
-def _reply_body(replies: _Replies, token: Token, wanted: TokenRequest, now: float) -> bytes:
-    # Serialising a 1.5 KB body is a good part of a cache hit's cost; within one second
-    # the same token makes the same body.
-    key, second = (wanted.client_id, wanted.resource), int(now)
-    kept = replies.get(key)
-    if kept is not None and kept[0] is token and kept[1] == second:
-        return kept[2]
-    body = json.dumps(token_reply(token, wanted, now), separators=(",", ":")).encode()
-    if len(replies) >= _MAX_REPLIES:
-        replies.clear()
-    replies[key] = (token, second, body)
-    return body
-
-
-async def _forward(request: web.Request) -> web.StreamResponse:
+async def _forward(
+    request: web.Request, session: aiohttp.ClientSession, endpoint: str
+) -> web.StreamResponse:
     refuse_forwarded(request.headers)
-    settings = request.app[_SETTINGS]
     headers = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP
     )
     try:
-        async with request.app[_SESSION].request(
+        async with session.request(
             request.method,
-            settings.imds_endpoint + request.raw_path,
+            endpoint + request.raw_path,
             headers=headers,
             data=await request.read() if request.body_exists else None,
             allow_redirects=False,
@@ -261,6 +270,9 @@ async def serve(settings: Settings, log: RequestLog) -> None:
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.bind, settings.port, reuse_address=True).start()
+        # What lives as long as the process (modules, the app) leaves the collector's view:
+        # a full collection then walks only what requests made, not every imported object.
+        gc.freeze()
         logging.getLogger("wi_proxy").info(
             "listening", extra={"fields": {"address": f"{settings.bind}:{settings.port}"}}
         )
