@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import DATA
 from transformer.manifest.files import Input
 from transformer.manifest.stream import parse
-from transformer.manifest.triage import by_name, by_shape, cannot_hold_keys, has_no_keys, select
+from transformer.manifest.triage import (
+    by_name,
+    by_shape,
+    cannot_hold_keys,
+    has_no_keys,
+    holds_no_keys,
+    select,
+)
 
 NOT_MANIFESTS = {
     "k8s/kustomization.yaml": "a kustomization",
@@ -96,3 +106,46 @@ def test_by_shape_when_found(case: tuple[str, str], reason: str | None) -> None:
     source = parse(name, text.encode())
     assert by_shape(source, found=True) == reason
     assert by_shape(source, found=False) is None
+
+
+EVENTS = {
+    # text: what holds_no_keys answers from the parser's events (only True lets a file skip
+    # without being built, so True must always agree with the built documents)
+    "values:\n  kind: Deployment\n": True,  # the word deeper in
+    "items:\n- kind: x\n": True,
+    "a: |\n  kind: x\n": True,
+    'a: "x\nkind: y"\n': True,  # inside a quoted value
+    "{a: {kind: 1}, b: 2}": True,
+    "- kind: 1\n": True,  # a list: no object
+    "{}\n": True,
+    "kind: Pod\n": False,
+    "x: 1\n---\nkind: P\n": False,  # in a later document
+    "?\n  kind\n: Pod\n": False,  # an explicit key
+    "base: &b\n  kind: Pod\n<<: *b\n": False,  # a merge
+    "x:\n  - &k kind\n*k : v\n": False,  # an alias as key
+    '"\\x6bind": Pod\n': False,  # an escaped key
+    "!!str kind: Pod\n": False,  # a tagged key
+    "a: 1\n---\n": False,  # an empty document: left to the full parse
+    "metadata:\n  name: x\n kind: Pod\n": False,  # not YAML: the full parse says where
+    "a:\n  b: 1\n\tkind: x\n": False,
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), EVENTS.items())
+def test_top_level_keys_from_events(text: str, expected: bool) -> None:
+    assert holds_no_keys(text) is expected
+    if expected:
+        assert has_no_keys(parse("f.yaml", text.encode()))
+
+
+def test_events_agree_with_the_built_documents(corpus: Path) -> None:
+    """Every published file, and every one of our own: where the events say "no keys", the
+    built documents say so too, and they say it for most files that are not objects."""
+    paths = [*corpus.rglob("*"), *DATA.rglob("*")]
+    texts = [p.read_text(errors="replace") for p in paths if p.suffix in (".yaml", ".yml", ".json")]
+    skipped = 0
+    for text in texts:
+        if holds_no_keys(text):
+            skipped += 1
+            assert has_no_keys(parse("f.yaml", text.encode())), text[:200]
+    assert len(texts) > 200 and skipped > 10

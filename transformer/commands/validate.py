@@ -134,7 +134,7 @@ def _load(named: list[files.Input]) -> _Loaded:
             unreadable.append(e)
             continue
         text = _text(raw)
-        if text is not None and triage.cannot_hold_keys(text):
+        if text is not None and (triage.cannot_hold_keys(text) or triage.holds_no_keys(text)):
             out.skipped.append(triage.Skipped(item.name, triage.NO_KEYS))
             continue
         try:
