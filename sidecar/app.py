@@ -142,7 +142,7 @@ class _Proxy:
             elif path.startswith("/readyz") or path == "/healthz":
                 response = web.Response(text="ok")
             else:
-                response = await self._forward(request)
+                response = await _forward(request, self.session, self.settings.imds_endpoint)
         except ImdsError as e:
             error = e.error
             response = _error_response(e)
@@ -208,9 +208,6 @@ class _Proxy:
             replies.clear()
         replies[key] = (token, second, body)
         return body
-
-    async def _forward(self, request: web.Request) -> web.StreamResponse:
-        return await _forward(request, self.session, self.settings.imds_endpoint)
 
 
 async def _forward(

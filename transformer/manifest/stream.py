@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,32 +128,14 @@ class Document:
 
 
 # Kinds that live outside namespaces: no namespace in their names.
-CLUSTER_SCOPED = frozenset(
-    {
-        "APIService",
-        "CertificateSigningRequest",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CSIDriver",
-        "CSINode",
-        "CustomResourceDefinition",
-        "FlowSchema",
-        "IngressClass",
-        "MutatingWebhookConfiguration",
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "PodSecurityPolicy",
-        "PriorityClass",
-        "PriorityLevelConfiguration",
-        "RuntimeClass",
-        "StorageClass",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "ValidatingWebhookConfiguration",
-        "VolumeAttachment",
-    }
-)
+CLUSTER_SCOPED = frozenset({
+    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
+    "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass",
+    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
+    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration", "VolumeAttachment",
+})
 
 
 @dataclass(eq=False)
@@ -294,16 +276,15 @@ def check_syntax(name: str, text: str) -> None:
             gc.enable()
 
 
-def top_keys(text: str) -> list[list[str]] | None:
-    """The keys of each document's top-level mapping ([] for a list), from the parser's
-    events alone: a third of what building the documents costs. None when the text is not
-    YAML (the full parse says where), has no collection, or a document is a scalar, or a
-    top-level key is not an untagged string, an alias or a merge (only the built document
-    says what those hold)."""
+def lacks_top_keys(text: str, names: Collection[str]) -> bool:
+    """True when ``text`` reads as YAML, every document is a mapping or a list, and no
+    top-level mapping has any of ``names``: from the parser's events alone, a third of what
+    building the documents costs, and stopping at the first such key (a manifest says
+    ``apiVersion`` in its first line). False too when a top-level key is not an untagged
+    string, or is an alias or a merge: only the built document says what those hold."""
     loader = _Loader(text)
-    documents: list[list[str]] = []
-    keys: list[str] = []
     depth = 0
+    documents = 0
     in_mapping = expecting_key = False
     try:
         while (event := loader.get_event()) is not None:
@@ -315,27 +296,25 @@ def top_keys(text: str) -> list[list[str]] | None:
                 continue
             if depth == 0:
                 if kind is not yaml.MappingStartEvent and kind is not yaml.SequenceStartEvent:
-                    return None
-                keys = []
-                documents.append(keys)
+                    return False
+                documents += 1
                 in_mapping = expecting_key = kind is yaml.MappingStartEvent
             elif depth == 1 and in_mapping:
-                if expecting_key:
-                    if (
-                        not isinstance(event, yaml.ScalarEvent)
-                        or event.tag is not None
-                        or event.value == "<<"
-                    ):
-                        return None
-                    keys.append(event.value)
+                if expecting_key and (
+                    not isinstance(event, yaml.ScalarEvent)
+                    or event.tag is not None
+                    or event.value == "<<"
+                    or event.value in names
+                ):
+                    return False
                 expecting_key = not expecting_key
             if kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
                 depth += 1
     except yaml.YAMLError:
-        return None
+        return False  # the full parse says where
     finally:
         loader.dispose()
-    return documents or None
+    return documents > 0
 
 
 _NODES = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -377,6 +356,7 @@ def _compose(source: Source) -> Iterator[Document]:
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Unusual(Exception):
@@ -384,7 +364,7 @@ class _Unusual(Exception):
 
 
 def _construct(constructor: _Constructor, node: yaml.Node) -> Any:
-    """The document's data, as ``constructor.construct_document`` builds it, in half the time:
+    """The document's data, as ``constructor.construct_document`` builds it, in a sixth of the time:
     strings, mappings and lists (most of any manifest) are built here, every other scalar by
     PyYAML; merges, other tags, unhashable keys and what recursion cannot reach go to PyYAML
     whole. Aliases give the same object, as PyYAML's do."""
@@ -422,9 +402,6 @@ def _construct(constructor: _Constructor, node: yaml.Node) -> Any:
         return constructor.construct_document(node)
     constructor.constructed_objects.clear()  # what construct_document leaves behind
     return data
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 # Template actions where YAML expects a value or a line: not a `{{` inside a quoted string

@@ -19,10 +19,11 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from .files import Input
-from .stream import Source, top_keys
+from .stream import Source, lacks_top_keys
 
 NOT_MANIFESTS = "not Kubernetes manifests"
 NO_KEYS = "no document has apiVersion or kind"
+_KEYS = ("apiVersion", "kind")
 
 _BY_BASENAME = {
     "kustomization.yaml": "a kustomization",
@@ -51,9 +52,7 @@ _CONTENT = re.compile(r"(?m)^[ \t]*(?!#|---|\.\.\.|$)\S")
 _SEPARATOR = re.compile(r"(?m)^(?:---|\.\.\.)(?:[ \t]|$)")
 # How a block mapping, a block list or a flow collection starts (not a quoted, tagged,
 # anchored or block scalar: those the parser reads).
-_COLLECTION = re.compile(
-    r"[ \t]*(?:-(?:[ \t]|$)|[\[{]|[^\s#\"'|>!&*%@`?\-\[{][^\n]*?:(?:[ \t]|$))", re.M
-)
+_COLLECTION = re.compile(r"[ \t]*(?:-(?:[ \t]|$)|[\[{]|[^\s#\"'|>!&*%@`?\-\[{][^\n]*?:(?:[ \t]|$))", re.M)
 
 
 class Skipped(NamedTuple):
@@ -86,9 +85,7 @@ def by_name(name: str, charts: Collection[str] = ()) -> str | None:
     return None
 
 
-def select(
-    inputs: Sequence[Input], *, skip_named: bool = False
-) -> tuple[list[Input], list[Skipped]]:
+def select(inputs: Sequence[Input], *, skip_named: bool = False) -> tuple[list[Input], list[Skipped]]:
     """The inputs to read, and those skipped by name (found ones; named ones too with
     ``skip_named``)."""
     charts = set()
@@ -123,10 +120,7 @@ def holds_no_keys(text: str) -> bool:
     """True when ``text`` reads as YAML and no document's top-level mapping has either key,
     decided without building the documents: for the files that say ``kind`` deeper in
     (``kind: fifo`` under ``queues:``), what cannot_hold_keys leaves to the parser."""
-    documents = top_keys(text)
-    return documents is not None and not any(
-        "apiVersion" in keys or "kind" in keys for keys in documents
-    )
+    return lacks_top_keys(text, _KEYS)
 
 
 def has_no_keys(source: Source) -> bool:
@@ -138,9 +132,7 @@ def has_no_keys(source: Source) -> bool:
             continue
         if document.scalar is not None:
             return False
-        if isinstance(document.data, dict) and (
-            "apiVersion" in document.data or "kind" in document.data
-        ):
+        if isinstance(document.data, dict) and ("apiVersion" in document.data or "kind" in document.data):
             return False
         content = True
     return content
