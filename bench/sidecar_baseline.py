@@ -1,6 +1,7 @@
 """The sidecar benchmark's baselines, run as their own processes:
 
 python bench/sidecar_baseline.py serve PORT   # a bare aiohttp handler, fixed 1.5 KB JSON
+python bench/sidecar_baseline.py serve-low PORT  # the same on aiohttp's low-level server
 python bench/sidecar_baseline.py idle [MODULE...]  # has imported them (aiohttp and msal), idles
 """
 
@@ -37,6 +38,25 @@ def serve(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
+def serve_low(port: int) -> None:
+    """The same handler without an Application (no router, no middleware chain), as the
+    proxy itself is served: what aiohttp alone costs per request."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def handler(request: web.BaseRequest) -> web.Response:
+        return web.Response(body=BODY, content_type="application/json")
+
+    async def run() -> None:
+        runner = web.ServerRunner(web.Server(handler, access_log=None))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
 def idle(modules: list[str]) -> None:
     import importlib
 
@@ -49,5 +69,7 @@ def idle(modules: list[str]) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
+    elif sys.argv[1] == "serve-low":
+        serve_low(int(sys.argv[2]))
     else:
         idle(sys.argv[2:])

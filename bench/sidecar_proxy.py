@@ -81,6 +81,7 @@ class Server:
     command: list[str]
     port: int
     path: str = TOKEN_QUERY
+    reference: bool = False  # a throughput row for comparison only
     pid: int = 0
     log: Path = field(default=Path())
 
@@ -231,6 +232,15 @@ def _servers(peers: Peers) -> list[Server]:
                 port,
             )
         )
+    port = free_port()
+    servers.append(
+        Server(
+            "bare aiohttp low-level server",
+            [sys.executable, str(BASELINE), "serve-low", str(port)],
+            port,
+            reference=True,
+        )
+    )  # wi-proxy is served this way too: what the proxy adds over aiohttp alone
     return servers
 
 
@@ -494,7 +504,7 @@ def _rss_kib(pid: int) -> int:
 
 def _startup(peers: Peers, starts: int = STARTS) -> dict[str, object]:
     """Exec to the first 200 on /readyz (each server), and to exit for the bare import."""
-    servers = _servers(peers)
+    servers = [s for s in _servers(peers) if not s.reference]
     del servers[2]  # the level does not change start-up
     bare = "python -c 'import aiohttp.web'"
     times: dict[str, list[float]] = {bare: []}
@@ -551,7 +561,7 @@ def _idle_rss(peers: Peers, *modules: str) -> int:
 def _memory(peers: Peers) -> dict[str, object]:
     bare_kib = _idle_rss(peers, "aiohttp", "msal")
     figures: dict[str, object] = {"bare_import_rss_mib": bare_kib / 1024}
-    servers = _servers(peers)
+    servers = [s for s in _servers(peers) if not s.reference]
     for server in servers[1:2] + servers[3:]:  # ours at info, upstream's
         with _running(peers, server):
             _get(server.port, TOKEN_QUERY)
@@ -601,6 +611,19 @@ def _report(figures: dict[str, object]) -> int:
         )
     for name, x in servers.items():
         print(f"  {name}: paired ratios {', '.join(f'{v:.2f}' for v in x['ratios'])}")
+    reference = servers.get("bare aiohttp low-level server")
+    if reference is not None:  # per round, ours over the reference: what the proxy adds
+        paired = (("info", info), ("default level", default))
+        over = {
+            name: statistics.median(
+                a / b for a, b in zip(x["ratios"], reference["ratios"], strict=True)
+            )
+            for name, x in paired
+        }
+        print(
+            "  against a bare handler on aiohttp's low-level server (how wi-proxy is served): "
+            + ", ".join(f"{name} {v:.2f}x" for name, v in over.items())
+        )
     print(f"token exchanges under load: {t['exchanges_under_load']}")
     print(
         f"cache miss: Entra alone {m['entra_ms_median']:.2f} ms, through the proxy "

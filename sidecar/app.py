@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from .tokens import TokenSource
 
 SHUTDOWN_TIMEOUT = 5.0
-_JSON_HEADERS = {"Content-Type": "application/json"}
 _HOP_BY_HOP = frozenset(
     h.lower()
     for h in (
@@ -62,15 +62,6 @@ _MAX_REPLIES = 1024
 _MAX_QUERY = 512
 
 
-def create_app(settings: Settings, log: RequestLog) -> web.Application:
-    """The proxy; its token source, thread pool and HTTP session live in its cleanup_ctx."""
-    app = web.Application()
-    proxy = _Proxy(settings, log)
-    app.cleanup_ctx.append(proxy.resources)
-    app.router.add_route("*", "/{path:.*}", proxy.dispatch)
-    return app
-
-
 class _Proxy:
     """What every request reads, as attributes: a cache hit is a handful of microseconds,
     and a lookup in the request's app or a write to the request would be a good part of it."""
@@ -83,7 +74,10 @@ class _Proxy:
         self.replies: _Replies = {}
         self.queries: dict[str, TokenRequest] = {}
 
-    async def resources(self, app: web.Application) -> AsyncIterator[None]:
+    @asynccontextmanager
+    async def resources(self) -> AsyncIterator[None]:
+        """The token source, its thread pool and the forwarding session, for as long as the
+        listener is up and its last requests are answered."""
         settings = self.settings
         tokens: list[TokenSource] = []
         made = threading.Lock()
@@ -127,7 +121,7 @@ class _Proxy:
             for source in tokens:
                 source.close()
 
-    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         """The one handler: routes by hand (IMDS matches "/metadata" case-insensitively), and
         logs one line per request, however it ends."""
         started = time.perf_counter()
@@ -135,6 +129,8 @@ class _Proxy:
         asked: _Asked = (None, None)
         response: web.StreamResponse
         try:
+            if "Expect" in request.headers:
+                _check_expectation(request.headers["Expect"])
             path = request.path
             if is_token_path(path):
                 response, asked, error = await self._token(request)
@@ -165,7 +161,7 @@ class _Proxy:
             )
         return response
 
-    async def _token(self, request: web.Request) -> tuple[web.Response, _Asked, str | None]:
+    async def _token(self, request: web.BaseRequest) -> tuple[web.Response, _Asked, str | None]:
         """The reply, what was asked and how the cache answered, and the error if any: a
         failed exchange is still logged with the client id it was for."""
         check_token_headers(request.method, request.headers)
@@ -176,13 +172,14 @@ class _Proxy:
             try:
                 found = await cache.get(wanted.client_id, wanted.scope)
             except TokenFailure as failure:
-                reply = failure_reply(failure)
-                return _error_response(reply), (wanted.client_id, "miss"), reply.error
+                refused = failure_reply(failure)
+                return _error_response(refused), (wanted.client_id, "miss"), refused.error
         token, outcome = found
         body = self._reply_body(token, wanted, time.time())
-        return web.Response(body=body, headers=_JSON_HEADERS), (wanted.client_id, outcome), None
+        response = web.Response(body=body, content_type="application/json")
+        return response, (wanted.client_id, outcome), None
 
-    def _wanted(self, request: web.Request) -> TokenRequest:
+    def _wanted(self, request: web.BaseRequest) -> TokenRequest:
         # The same few query strings come again and again, and parsing one costs a good part
         # of a cache hit; what a query asks for depends on nothing else.
         known = self.queries
@@ -211,9 +208,12 @@ class _Proxy:
 
 
 async def _forward(
-    request: web.Request, session: aiohttp.ClientSession, endpoint: str
+    request: web.BaseRequest, session: aiohttp.ClientSession, endpoint: str
 ) -> web.StreamResponse:
     refuse_forwarded(request.headers)
+    if request.body_exists and "Expect" in request.headers and request.version >= (1, 1):
+        # Asked for only now, as Go's server (upstream's) asks once a handler reads the body.
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     headers = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP
     )
@@ -240,6 +240,13 @@ async def _forward(
         ) from None
 
 
+def _check_expectation(expect: str) -> None:
+    """100-continue is the only expectation HTTP/1.1 defines; Go's server (upstream's) answers
+    any other with 417, whatever the path."""
+    if expect.lower() != "100-continue":
+        raise ImdsError(417, "invalid_request", "Only 'Expect: 100-continue' is understood")
+
+
 def _json(status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status,
@@ -258,31 +265,34 @@ def _error_response(error: ImdsError) -> web.Response:
 
 async def serve(settings: Settings, log: RequestLog) -> None:
     """Serve until SIGTERM or SIGINT, then finish in-flight requests for up to 5 seconds."""
-    runner = web.AppRunner(
-        create_app(settings, log),
-        handle_signals=False,
-        access_log=None,
-        shutdown_timeout=SHUTDOWN_TIMEOUT,
-    )
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, settings.bind, settings.port, reuse_address=True).start()
-        # What lives as long as the process (modules, the app) leaves the collector's view:
-        # a full collection then walks only what requests made, not every imported object.
-        gc.freeze()
-        logging.getLogger("wi_proxy").info(
-            "listening", extra={"fields": {"address": f"{settings.bind}:{settings.port}"}}
+    proxy = _Proxy(settings, log)
+    async with proxy.resources():
+        # aiohttp's low-level server: the proxy routes by hand, and an Application's router,
+        # match info and middleware chain would cost more than a whole cache hit.
+        runner = web.ServerRunner(
+            web.Server(proxy.dispatch, access_log=None),
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
         )
-        await _until_signalled()
-        logging.getLogger("wi_proxy").info("shutting down", extra={"fields": {}})
-    finally:
-        # aiohttp alone may wait twice its shutdown_timeout for a stuck handler.
+        await runner.setup()
         try:
-            await asyncio.wait_for(runner.cleanup(), SHUTDOWN_TIMEOUT + 0.5)
-        except TimeoutError:
-            logging.getLogger("wi_proxy").warning(
-                "gave up on in-flight requests", extra={"fields": {}}
+            await web.TCPSite(runner, settings.bind, settings.port, reuse_address=True).start()
+            # What lives as long as the process (modules, the proxy) leaves the collector's
+            # view: a full collection then walks only what requests made.
+            gc.freeze()
+            logging.getLogger("wi_proxy").info(
+                "listening", extra={"fields": {"address": f"{settings.bind}:{settings.port}"}}
             )
+            await _until_signalled()
+            logging.getLogger("wi_proxy").info("shutting down", extra={"fields": {}})
+        finally:
+            # aiohttp alone may wait twice its shutdown_timeout for a stuck handler.
+            try:
+                await asyncio.wait_for(runner.cleanup(), SHUTDOWN_TIMEOUT + 0.5)
+            except TimeoutError:
+                logging.getLogger("wi_proxy").warning(
+                    "gave up on in-flight requests", extra={"fields": {}}
+                )
 
 
 async def _until_signalled() -> None:

@@ -9,6 +9,7 @@ from typing import Literal
 
 # IMDS treats the "/metadata" segment case-insensitively; the Node SDK adds a trailing slash.
 _TOKEN_PATH = re.compile(r"/(?i:metadata)/identity/oauth2/token/?")
+_CANONICAL_TOKEN_PATH = "/metadata/identity/oauth2/token"  # what every SDK sends
 _UNSUPPORTED_IDS = ("object_id", "msi_res_id", "mi_res_id")
 _SINGLE_VALUED = ("resource", "client_id", "api-version")
 
@@ -67,7 +68,7 @@ class TokenFailure(Exception):
 
 
 def is_token_path(path: str) -> bool:
-    return _TOKEN_PATH.fullmatch(path) is not None
+    return path == _CANONICAL_TOKEN_PATH or _TOKEN_PATH.fullmatch(path) is not None
 
 
 def scope_for(resource: str) -> str:

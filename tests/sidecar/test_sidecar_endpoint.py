@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import time
 
 import aiohttp
@@ -188,3 +190,24 @@ def test_own_errors_are_never_404_or_410(start: ProxyFactory, entra: FakeEntra) 
     entra.mode = "error"
     statuses.append(proxy.token(client_id=CLIENT_ID, resource="https://a").status)
     assert set(statuses) <= OUR_ERROR_STATUSES, statuses
+
+
+def test_expectations_are_answered_as_upstream_does(proxy: Proxy) -> None:
+    # 100 Continue comes before the body is sent; any other expectation is a logged 417.
+    with socket.create_connection((proxy.host, proxy.port), timeout=5) as conn:
+        conn.sendall(
+            b"POST /metadata/instance HTTP/1.1\r\nHost: x\r\nMetadata: true\r\n"
+            b"Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+        )
+        assert conn.recv(1024).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        conn.sendall(b"hello")
+        reply = b""
+        while not reply.endswith(b"}"):
+            reply += conn.recv(4096)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and json.loads(body)["body"] == "hello"
+    refused = proxy.get(headers={"Metadata": "true", "Expect": "tea"}, params={"resource": "r"})
+    assert refused.status == 417 and refused.json()["error"] == "invalid_request"
+    assert proxy.stop() == 0
+    statuses = [line["status"] for line in proxy.request_lines()]
+    assert statuses[-2:] == [200, 417]
