@@ -41,13 +41,19 @@ class _NoTokenCache(msal.TokenCache):  # type: ignore[misc]
 
 class _EntraHttp:
     """msal's HttpClient: one requests session with our timeout, remembering per thread
-    the status and Retry-After of the last answer, which msal's result leaves out."""
+    the status and Retry-After of the last answer, which msal's result leaves out.
+
+    What the environment says of an origin (proxies, NO_PROXY, the CA bundle, .netrc) is
+    read once per origin: requests reads it again on every request, which costs a good
+    part of a millisecond, and a process's environment does not change."""
 
     def __init__(self, timeout: float) -> None:
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(max_retries=1)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        self._session.trust_env = False  # what it would read is passed with each request
+        self._environment: dict[str, dict[str, Any]] = {}
         self._timeout = timeout
         self.last = threading.local()
 
@@ -59,10 +65,26 @@ class _EntraHttp:
 
     def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> Any:
         kwargs.pop("timeout", None)
-        response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+        settings = {**self._from_environment(url), **kwargs}
+        response = self._session.request(method, url, timeout=self._timeout, **settings)
         self.last.status = response.status_code
         self.last.retry_after = response.headers.get("Retry-After")
         return response
+
+    def _from_environment(self, url: str) -> dict[str, Any]:
+        origin = "/".join(url.split("/", 3)[:3])  # scheme://host[:port]
+        settings = self._environment.get(origin)
+        if settings is None:
+            with requests.Session() as reader:  # trusts the environment, as requests does
+                found = reader.merge_environment_settings(url, {}, None, None, None)
+            settings = {
+                "proxies": found["proxies"],
+                "verify": found["verify"],
+                "cert": found["cert"],
+                "auth": requests.utils.get_netrc_auth(url),
+            }
+            self._environment[origin] = settings
+        return settings
 
     def forget(self) -> None:
         self.last.status = None
@@ -98,6 +120,7 @@ class TokenSource:
         self._apps: OrderedDict[str, Any] = OrderedDict()
         self._quiet_until: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._read = threading.local()  # this thread's exchange's assertion, for msal
 
     def acquire(self, client_id: str, scope: str) -> Token:
         self._respect_retry_after(client_id)
@@ -105,7 +128,7 @@ class TokenSource:
         started = self._clock()
         try:
             # Before msal's discovery: an unreadable file is a 500 even when Entra is down.
-            self._read_assertion()
+            self._read.assertion = self._read_assertion()
             result = self._app(client_id).acquire_token_for_client(scopes=[scope])
         except TokenFileError as e:
             raise TokenFailure("local", "token_file_unreadable", str(e)) from e
@@ -131,7 +154,7 @@ class TokenSource:
         app = msal.ConfidentialClientApplication(
             client_id,
             authority=self._authority,
-            client_credential={"client_assertion": self._read_assertion},
+            client_credential={"client_assertion": self._assertion},
             instance_discovery=False,
             azure_region=False,
             http_client=self._http,
@@ -143,6 +166,10 @@ class TokenSource:
             while len(self._apps) > self._max_clients:
                 self._apps.popitem(last=False)
         return app
+
+    def _assertion(self) -> str:
+        # What acquire read for this exchange: msal asks while building the request.
+        return str(self._read.assertion)
 
     def _read_assertion(self) -> str:
         # Read on every exchange: the kubelet rotates the file in place.
