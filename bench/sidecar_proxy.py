@@ -3,8 +3,9 @@ aiohttp handler, all measured in one run:
 
 - cached-token throughput (wrk, 1 thread, 50 connections, time-bounded) of each server, in
   paired rounds (every server once per round, interleaved), as ratios of the bare handler
-  returning a fixed 1.5 KB JSON in the same round; p50/p99 latency, server CPU per request,
-  non-2xx answers and token exchanges under load;
+  returning a fixed 1.5 KB JSON in the same round (and, as a reference row, the same handler
+  on aiohttp's low-level server, as wi-proxy is served); p50/p99 latency, server CPU per
+  request, non-2xx answers and token exchanges under load;
 - what a cache miss adds over the fake Entra ID's own response time;
 - start-up: exec to the first 200 on /readyz, against `python -c "import aiohttp.web"`, and
   resident memory before and after the first token;
