@@ -217,12 +217,13 @@ async def _forward(
     headers = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP
     )
+    data = await _body(request) if request.body_exists else None
     try:
         async with session.request(
             request.method,
             endpoint + request.raw_path,
             headers=headers,
-            data=await request.read() if request.body_exists else None,
+            data=data,
             allow_redirects=False,
         ) as upstream:
             body = await upstream.read()
@@ -237,6 +238,17 @@ async def _forward(
     except aiohttp.ClientError as e:
         raise ImdsError(
             502, "bad_gateway", f"The metadata endpoint could not be reached ({type(e).__name__})"
+        ) from None
+
+
+async def _body(request: web.BaseRequest) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ImdsError(
+            413,
+            "invalid_request",
+            f"The request body is larger than the {request.client_max_size} bytes forwarded",
         ) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import socket
 import time
@@ -211,3 +212,17 @@ def test_expectations_are_answered_as_upstream_does(proxy: Proxy) -> None:
     assert proxy.stop() == 0
     statuses = [line["status"] for line in proxy.request_lines()]
     assert statuses[-2:] == [200, 417]
+
+
+def test_an_oversized_body_is_413_not_an_internal_error(proxy: Proxy) -> None:
+    connection = http.client.HTTPConnection(proxy.host, proxy.port, timeout=10)
+    try:
+        connection.request("POST", "/metadata/instance", body=b"x" * (1024**2 + 1))
+        response = connection.getresponse()
+        reply = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 413 and reply["error"] == "invalid_request"
+    assert proxy.get("/metadata/instance").status == 200  # and the proxy serves on
+    assert proxy.stop() == 0
+    assert [line["status"] for line in proxy.request_lines()][-2:] == [413, 200]
