@@ -171,3 +171,101 @@ def test_identities_alone_check_client_ids_not_credentials() -> None:
     unknown = DATA / "unknown-client-id" / "negative" / "typo" / "k8s.yaml"
     code, findings = doctor_json(unknown, "--issuer", ISSUER, "--identities", IDENTITIES)
     assert code == 1 and _rules(findings) == ["unknown-client-id"]
+
+
+_TYPED = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: apps
+  labels:
+    azure.workload.identity/use: "true"
+  annotations:
+    azure.workload.identity/client-id: aaaaaaaa-0000-4000-8000-000000000001
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+spec:
+  template:
+    metadata:
+      annotations:
+        azure.workload.identity/inject-proxy-sidecar: "true"
+    spec:
+      serviceAccountName: web
+      nodeSelector:
+        kubernetes.io/os: linux
+      containers:
+      - name: web
+        image: web
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "where", "says"), [
+    # each would otherwise read as missing: "no client-id annotation", or no proxy finding
+    ("  annotations:\n    azure.workload.identity/client-id: aaaaaaaa-0000-4000-8000-000000000001\n",
+     "  annotations: aaaaaaaa-0000-4000-8000-000000000001\n", "8:3",
+     'metadata.annotations: a string ("aaaaaaaa-0000-4000-8000-000000000001"), but Kubernetes '
+     "wants a mapping"),
+    ("client-id: aaaaaaaa-0000-4000-8000-000000000001", "client-id: 1234", "9:40",
+     "is a YAML integer (1234), but Kubernetes only accepts strings there"),
+    ('  labels:\n    azure.workload.identity/use: "true"\n', "  labels: [use]\n", "6:3",
+     "ServiceAccount apps/web: metadata.labels: a list, but Kubernetes wants a mapping"),
+    ("      annotations:\n", "      labels: 7\n      annotations:\n", "19:7",
+     "Deployment apps/web: spec.template.metadata.labels: a YAML integer (7)"),
+    ("      nodeSelector:\n        kubernetes.io/os: linux\n", "      nodeSelector: linux\n",
+     "23:7", 'spec.template.spec.nodeSelector: a string ("linux")'),
+    ("      serviceAccountName: web\n", "      serviceAccountName: web\n      hostNetwork: 'yes'\n",
+     "23:7", "spec.template.spec.hostNetwork: a string (\"yes\"), but Kubernetes wants true or false"),
+    ("spec:\n  template:\n", "spec:\n  template: web\n  selector:\n", "17:3",
+     'Deployment apps/web: spec.template: a string ("web")'),
+])
+def test_a_field_of_the_wrong_type_is_refused_not_read_as_missing(
+        tmp_path: Path, old: str, new: str, where: str, says: str) -> None:
+    assert old in _TYPED
+    (tmp_path / "k8s.yaml").write_text(_TYPED.replace(old, new))
+    proc = run_cli("doctor", "k8s.yaml", cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 3, err
+    assert f"k8s.yaml:{where}: " in err and says in err, err
+    assert err.count("k8s.yaml:") == 1, err  # once, though a Pod's metadata is its template's
+    assert proc.stdout == b""
+
+
+def test_the_typed_manifest_is_read(tmp_path: Path) -> None:
+    (tmp_path / "k8s.yaml").write_text(_TYPED)
+    code, findings = doctor_json(tmp_path / "k8s.yaml")
+    assert (code, findings) == (0, [])
+    (tmp_path / "k8s.yaml").write_text(_TYPED.replace("linux", "windows"))
+    code, findings = doctor_json(tmp_path / "k8s.yaml")
+    assert code == 1 and _rules(findings) == ["proxy-windows"]
+
+
+def test_only_the_service_accounts_of_service_account_files_are_read(tmp_path: Path) -> None:
+    account, workload = _TYPED.split("---\n")
+    (tmp_path / "app.yaml").write_text(workload)
+    (tmp_path / "accounts.yaml").write_text(
+        account + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [x]\n")
+    code, findings = doctor_json(tmp_path / "app.yaml", "--service-accounts",
+                                 tmp_path / "accounts.yaml")
+    assert (code, findings) == (0, [])
+    (tmp_path / "accounts.yaml").write_text(account.replace(
+        '    azure.workload.identity/use: "true"\n', "    azure.workload.identity/use: true\n"))
+    proc = run_cli("doctor", "app.yaml", "--service-accounts", "accounts.yaml", cwd=tmp_path)
+    assert proc.returncode == 3
+    assert "accounts.yaml:7:34: label azure.workload.identity/use of ServiceAccount apps/web is " \
+           "a YAML boolean (true)" in proc.stderr.decode()
+
+
+def test_a_pods_metadata_is_its_templates_and_is_reported_once(tmp_path: Path) -> None:
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: [use]\nspec:\n"
+           "  containers:\n  - name: web\n    image: web\n")
+    (tmp_path / "pod.yaml").write_text(pod)
+    proc = run_cli("doctor", "pod.yaml", cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 3, err
+    assert err.count("pod.yaml:5:3: Pod default/web: metadata.labels: a list") == 1, err
+    assert "1 problem(s)" in err

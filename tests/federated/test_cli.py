@@ -65,6 +65,25 @@ def test_no_annotated_service_account_is_an_error(tmp_path: Path) -> None:
     assert "no ServiceAccount in the inputs has the azure.workload.identity/client-id" in done.stderr
 
 
+@pytest.mark.parametrize(("metadata", "says"), [
+    ('  annotations: "azure.workload.identity/client-id"\n',
+     "5:3: ServiceAccount default/plain: metadata.annotations: a string"),
+    ("  labels: [azure.workload.identity/use]\n",
+     "5:3: ServiceAccount default/plain: metadata.labels: a list"),
+])
+def test_annotations_of_the_wrong_type_are_not_read_as_none(tmp_path: Path, metadata: str,
+                                                            says: str) -> None:
+    """Not "no ServiceAccount has the annotation": the field is there, of the wrong type."""
+    bad = tmp_path / "sa.yaml"
+    bad.write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: plain\n" + metadata
+                   + service_accounts(("demo", "ok", CLIENT)))
+    done = wi("federated-credential", "--issuer", ISSUER, bad)
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[0].startswith(f"{bad}:{says}"), done.stderr
+    assert "no ServiceAccount in the inputs" not in done.stderr
+
+
 def test_usage_errors_exit_2() -> None:
     done = wi("federated-credential", "--issuer", ISSUER, "--identity-name", "id", QUICK_START)
     assert done.returncode == 2

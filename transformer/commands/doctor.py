@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..doctor import placement, trust
+from ..doctor import fieldtypes, placement, trust
 from ..errors import InputError, InputErrors, UsageError
 from ..federated import azjson
 from ..federated.identity import client_id_problem
@@ -68,10 +68,15 @@ def run(options: DoctorOptions) -> DoctorResult:
 
 def check(sources: list[Source], account_sources: list[Source], options: DoctorOptions,
           held: trust.Trust) -> DoctorResult:
-    """The findings over parsed inputs (pure)."""
+    """The findings over parsed inputs (pure); InputErrors for fields of the wrong type."""
     resources = list(inputs.resources(sources))
+    listed = [r for r in inputs.resources(account_sources)
+              if r.kind == "ServiceAccount" and r.group == ""]  # the rest of them is not read
+    problems = fieldtypes.problems([*listed, *resources], options.namespace)
+    if problems:
+        raise InputErrors(problems)
     accounts = Accounts(options.namespace)
-    accounts.add_from(inputs.resources(account_sources))
+    accounts.add_from(listed)
     accounts.add_from(resources)
     findings = placement.check(resources, accounts, namespace=options.namespace)
     findings += trust.check(resources, accounts, held, namespace=options.namespace)

@@ -8,6 +8,7 @@ from ..federated.credentials import Subject
 from ..federated.identity import RESOURCE_ID_FORM, client_id_problem, parse_resource_id
 from ..federated.plan import Warn, render
 from ..identity import names as wi
+from ..kube import fieldchecks
 from ..kube.accounts import Accounts
 from ..kube.stringvalues import non_strings
 from ..manifest import inputs
@@ -42,8 +43,10 @@ def subjects_of(accounts: Accounts) -> tuple[list[Subject], list[InputError]]:
     subjects: list[Subject] = []
     errors: list[InputError] = []
     for account in accounts:
+        mistyped = fieldchecks.metadata(account, accounts.default_namespace)
+        errors += mistyped
         annotations = account.metadata.get("annotations")
-        if not isinstance(annotations, dict) or wi.CLIENT_ID not in annotations:
+        if mistyped or not isinstance(annotations, dict) or wi.CLIENT_ID not in annotations:
             continue
         namespace, name = accounts.key(account)
         title = account.title(accounts.default_namespace)

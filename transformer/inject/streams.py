@@ -172,7 +172,7 @@ class _Injector:
             return Entry(title, "skipped", "not labelled " + wi.USE), []
         found = checks.triggered(resource, path, template, title)
         if account is not None:
-            found += fieldchecks.account(account, self.options.namespace)
+            found += fieldchecks.metadata(account, self.options.namespace)
         found += self._repeated_keys(resource.document)
         if found:
             self.errors += found

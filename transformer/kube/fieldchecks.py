@@ -54,9 +54,9 @@ def labelled(resource: Resource, path: Path, template: dict[str, Any], title: st
     return against(resource, title, path, _template(("labels", "annotations")), template)
 
 
-def account(resource: Resource, namespace: str) -> list[InputError]:
-    """The ServiceAccount's metadata, labels and annotations, which the rules read."""
-    return against(resource, resource.title(namespace), (), _account(), resource.data)
+def metadata(resource: Resource, namespace: str) -> list[InputError]:
+    """The object's metadata, labels and annotations (a ServiceAccount's: what the rules read)."""
+    return against(resource, resource.title(namespace), (), _metadata(), resource.data)
 
 
 def repeated_keys(document: Document) -> list[InputError]:
@@ -107,7 +107,7 @@ def _template(metadata: tuple[str, ...]) -> Schema:
 
 
 @cache
-def _account() -> Schema:
+def _metadata() -> Schema:
     metadata = types.template_schema()["properties"]["metadata"]
     return {"type": ["object"], "properties": {
         "metadata": _shallow(metadata, ("labels", "annotations")),

@@ -142,7 +142,7 @@ def _fields(
 
 def _checked(resource: Resource, namespace: str, title: str) -> list[InputError]:
     """Its metadata, annotations, behavior annotation and spec; no key written twice."""
-    problems = fieldchecks.account(resource, namespace)
+    problems = fieldchecks.metadata(resource, namespace)
     data = resource.data
     problems += fieldchecks.of_types(resource, title, ("spec",), data.get("spec"), ("object", "null"))
     if not problems and BEHAVIOR in checked_annotations(data):

@@ -102,7 +102,7 @@ class Targets:
         the errors are reported once however many workloads use it."""
         if id(account) not in self.checked:
             title = account.title(workload.namespace)
-            problems = fieldchecks.account(account, workload.namespace)
+            problems = fieldchecks.metadata(account, workload.namespace)
             if not problems:
                 problems += non_strings(account, ("metadata",), prefix=PREFIX, title=title)
             problems += fieldchecks.repeated_keys(account.document)
