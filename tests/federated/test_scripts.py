@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,19 @@ def test_graph_patches_with_create_if_missing(az: FakeAz) -> None:
 
 def test_target_app_with_az_rest_is_the_graph_script() -> None:
     assert generate("--target", "app", QUICK_START) == generate("--format", "graph", QUICK_START)
+
+
+@pytest.mark.parametrize("flags", [("--format", "graph"), ("--format", "az-cli", "--target", "app"),
+                                   ("--format", "az-cli"), ()])
+def test_the_header_names_the_flags_that_make_the_script_again(flags: tuple[str, ...]) -> None:
+    app = "app" in flags or "graph" in flags
+    where = () if app else ONE_IDENTITY
+    script = generate(*flags, QUICK_START, *where)
+    named = re.fullmatch(r"# .*made by `wi-transform federated-credential (.*)`\.",
+                         script.splitlines()[1])
+    assert named, script.splitlines()[1]
+    assert generate(*named.group(1).split(), QUICK_START, *where) == script
+    assert ("--target app" in named.group(1)) == app
 
 
 def test_az_cli_for_an_app_registration(az: FakeAz) -> None:

@@ -64,7 +64,9 @@ def az_cli(plan: Plan) -> str:
 
 
 def _script(plan: Plan, fmt: str, write: Lines) -> str:
-    out = [_HEADER.format(fmt=fmt, what=_WHAT[(fmt, plan.target)])]
+    # the flags that make this script again (graph is az-rest's name for --target app)
+    flags = f"{fmt} --target app" if plan.target == "app" else fmt
+    out = [_HEADER.format(fmt=flags, what=_WHAT[(fmt, plan.target)])]
     lookups = [(i, creds) for i, creds in plan.groups()
                if plan.target == "identity" and not i.known]
     if lookups:
