@@ -59,6 +59,17 @@ spec:
           - name: job
             image: busybox
 """
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: apps
+spec:
+  serviceAccountName: app-sa
+  containers:
+  - name: app
+    image: nginx
+"""
 T = "spec.template."
 WANTS = "but Kubernetes wants"
 
@@ -109,6 +120,11 @@ REFUSED = [
      "serviceAccountName:", f"{T}spec.serviceAccountName: a list, {WANTS} a string"),
     ("a-container-without-a-name", DEPLOYMENT, "      - name: app\n        image: nginx\n",
      "      - image: nginx\n", "- image: nginx", f"{T}spec.containers[0].name: missing, {WANTS} a string"),
+    # the workload's namespace is the pod's, where its ServiceAccount is looked up
+    ("namespace-as-a-number", DEPLOYMENT, "  namespace: apps\n", "  namespace: 2024\n",
+     "namespace: 2024", f"metadata.namespace: a YAML integer (2024), {WANTS} a string: quote it"),
+    ("a-pods-namespace-as-a-list", POD, "  namespace: apps\n", "  namespace: [apps]\n",
+     "namespace: [apps]", f"metadata.namespace: a list, {WANTS} a string"),
     ("a-hand-edited-marker", DEPLOYMENT, "        team: a\n",
      f"        team: a\n        wi-transform.{P}injected: '{{\"containers\": 5}}'\n",
      "wi-transform.", f"annotation wi-transform.{P}injected is not the record wi-transform writes"),
@@ -264,3 +280,18 @@ def test_migrate_inject_names_the_users_lines_below_what_migrate_added(wi: Run, 
     assert r.returncode == 3 and r.stdout == b"", r.stderr.decode()
     assert f"{orders}:{second}:7: key 'image' appears twice in this mapping (first at line {first})" \
         in r.stderr.decode()
+
+
+def test_a_service_account_named_by_a_number_is_refused_not_matched_as_text(
+        wi: Run, tmp_path: Path) -> None:
+    """``name: 123`` is no name the API server takes; read as "123" it would match the pod's."""
+    text = (SA.replace("name: app-sa", "name: 123") + "---\n"
+            + DEPLOYMENT.replace("serviceAccountName: app-sa", 'serviceAccountName: "123"'))
+    f = tmp_path / "in.yaml"
+    f.write_text(text)
+    r = wi("inject", "--tenant-id", TENANT, f)
+    err = r.stderr.decode()
+    assert r.returncode == 3, err
+    assert f"{f}:4:3: ServiceAccount apps/123: metadata.name: a YAML integer (123), {WANTS} a " \
+           'string: quote it: "123"' in err, err
+    assert r.stdout == b""

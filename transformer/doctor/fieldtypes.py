@@ -42,7 +42,7 @@ def problems(resources: Iterable[Resource], namespace: str) -> list[InputError]:
         if located is None:
             continue
         path, template = located
-        found += fieldchecks.labelled(resource, path, template, title)
+        found += fieldchecks.labelled(resource, path, template, title)  # a Pod's names too
         found += non_strings(resource, path + ("metadata",), prefix=wi.PREFIX, title=title)
         if isinstance(template.get("spec"), dict):
             found += fieldchecks.against(resource, title, path + ("spec",), _PROXY_SPEC,

@@ -45,18 +45,21 @@ def pod_template(resource: Resource, title: str) -> tuple[Path, dict[str, Any]] 
 
 
 def deciding(resource: Resource, path: Path, template: dict[str, Any], title: str) -> list[InputError]:
-    """What deciding whether a template is touched reads: its metadata, labels, spec, account."""
-    return against(resource, title, path, _template(("labels",)), template)
+    """What deciding whether a template is touched reads: its metadata, labels, spec, account,
+    and the object's names (its namespace is the pod's; a Pod's metadata is its template's)."""
+    found = against(resource, title, path, _template(("labels",), not path), template)
+    return found + against(resource, title, (), _metadata(()), resource.data) if path else found
 
 
 def labelled(resource: Resource, path: Path, template: dict[str, Any], title: str) -> list[InputError]:
     """What labelling a template reads or writes: also its annotations."""
-    return against(resource, title, path, _template(("labels", "annotations")), template)
+    return against(resource, title, path, _template(("labels", "annotations"), not path), template)
 
 
 def metadata(resource: Resource, namespace: str) -> list[InputError]:
-    """The object's metadata, labels and annotations (a ServiceAccount's: what the rules read)."""
-    return against(resource, resource.title(namespace), (), _metadata(), resource.data)
+    """The object's names, labels and annotations (a ServiceAccount's: what the rules read)."""
+    return against(resource, resource.title(namespace), (), _metadata(("labels", "annotations")),
+                   resource.data)
 
 
 def repeated_keys(document: Document) -> list[InputError]:
@@ -98,20 +101,28 @@ def error(resource: Resource, title: str, path: Path, value: Any, wanted: str,
 
 
 @cache
-def _template(metadata: tuple[str, ...]) -> Schema:
+def _template(metadata: tuple[str, ...], named: bool) -> Schema:
+    """``named``: the template is the object (a Pod), and its metadata holds the names too."""
     full = types.template_schema()["properties"]
     return {"type": ["object"], "properties": {
-        "metadata": _shallow(full["metadata"], metadata),
+        "metadata": _named(_shallow(full["metadata"], metadata)) if named
+        else _shallow(full["metadata"], metadata),
         "spec": _shallow(full["spec"], ("serviceAccountName", "serviceAccount"), nullable=True),
     }}
 
 
+_NAME = {"type": ["string", "null"]}  # null decodes to "", as Kubernetes reads it
+
+
 @cache
-def _metadata() -> Schema:
-    metadata = types.template_schema()["properties"]["metadata"]
-    return {"type": ["object"], "properties": {
-        "metadata": _shallow(metadata, ("labels", "annotations")),
-    }}
+def _metadata(maps: tuple[str, ...]) -> Schema:
+    metadata = _shallow(types.template_schema()["properties"]["metadata"], maps)
+    return {"type": ["object"], "properties": {"metadata": _named(metadata)}}
+
+
+def _named(metadata: Schema) -> Schema:
+    metadata["properties"].update(name=_NAME, generateName=_NAME, namespace=_NAME)
+    return metadata
 
 
 def _shallow(schema: Schema, names: tuple[str, ...], nullable: bool = False) -> Schema:
