@@ -19,8 +19,8 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check transformer sidecar bench action
-	$(BIN)/mypy transformer sidecar
+	$(BIN)/ruff check transformer sidecar bench action tests
+	$(BIN)/mypy transformer sidecar bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -83,7 +83,11 @@ def cli(stream: Path, accounts: Path) -> Callable[[], None]:
     """The console script users run, on the file: process start and all."""
     script = Path(sys.executable).with_name("wi-transform")
     cmd = [str(script), "inject", "--tenant-id", "t", "--service-accounts", str(accounts), str(stream)]
-    return lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def run() -> None:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    return run
 
 
 def throughput(share: int) -> None:

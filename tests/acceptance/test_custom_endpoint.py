@@ -28,7 +28,6 @@ from .upstream import (
     MOUNT,
     MOUNT_PATH,
     SKIP,
-    TOKEN_VOLUME,
     Obj,
     azure_env,
     container,

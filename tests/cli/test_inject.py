@@ -395,15 +395,15 @@ KINDS = {
 def workload(kind: str) -> str:
     api, where = KINDS[kind]
     kind = kind.split("-")[0]
-    pod = ("  labels:\n    %suse: \"true\"\nspec:\n  serviceAccountName: app-sa\n"
-           "  containers:\n  - name: c\n    image: i\n") % P
+    pod = (f"  labels:\n    {P}use: \"true\"\nspec:\n  serviceAccountName: app-sa\n"
+           "  containers:\n  - name: c\n    image: i\n")
     if where == "":
         return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\n  namespace: apps\n{pod}"
-    indented = "\n".join(("    " + l if l else l) for l in ("metadata:\n" + pod).splitlines())
+    indented = "\n".join(("    " + line if line else line) for line in ("metadata:\n" + pod).splitlines())
     body = f"  template:\n{indented}\n"
     if where == "jobTemplate":
         body = "  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n" + "\n".join(
-            "    " + l for l in body.splitlines()) + "\n"
+            "    " + line for line in body.splitlines()) + "\n"
     return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\n  namespace: apps\nspec:\n{body}"
 
 
@@ -419,7 +419,7 @@ def test_every_workload_kind_is_injected(wi: Run, kind: str) -> None:
 
 
 def test_list_items_are_each_injected(wi: Run) -> None:
-    items = "\n".join("  " + l for l in ("- " + workload("Pod").replace("\n", "\n  ")).splitlines())
+    items = "\n".join("  " + line for line in ("- " + workload("Pod").replace("\n", "\n  ")).splitlines())
     text = stream(SA, f"apiVersion: v1\nkind: List\nitems:\n{items}\n")
     r = ok(wi("inject", "--tenant-id", TENANT, input=text))
     pod = list(yaml.safe_load_all(r.stdout))[1]["items"][0]
@@ -488,7 +488,7 @@ def test_check_prints_a_diff_writes_nothing_and_exits_1(wi: Run, tmp_path: Path)
     diff = r.stdout.decode()
     assert diff.startswith(f"--- a/{f}\n+++ b/{f}\n")
     assert "+        - name: AZURE_CLIENT_ID\n" in diff
-    assert not [l for l in diff.splitlines() if l.startswith("-") and not l.startswith("---")]
+    assert not [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     assert wi("inject", "--tenant-id", TENANT, "-i", f).returncode == 1
     r = wi("inject", "--tenant-id", TENANT, "--check", f)
     assert r.returncode == 0 and r.stdout == b""

@@ -87,7 +87,7 @@ def test_untouched_workloads_come_out_byte_for_byte() -> None:
 @pytest.mark.parametrize("case", ["named-account", "helm-rendered"])
 def test_the_diff_only_adds_lines(case: str) -> None:
     diff = ok(wi("migrate", "--check", repo(case)), 1).stdout.decode()
-    changed = [l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed and all(line.startswith("+") for line in changed)
 
 
@@ -207,8 +207,9 @@ def test_remove_pod_identity_leaves_no_dangling_references(case: str) -> None:
         assert any((n, s["azureidentity"]) == identity for n, s in after["bindings"])
     # Every label left still finds the binding it found before.
     for namespace, selector in after["labels"]:
-        had = any(s["selector"] == selector for _, s in before["bindings"])
-        assert had <= any(s["selector"] == selector for _, s in after["bindings"])
+        # a binding selects the pods of its own namespace
+        had = any((n, s["selector"]) == (namespace, selector) for n, s in before["bindings"])
+        assert had <= any((n, s["selector"]) == (namespace, selector) for n, s in after["bindings"])
 
 
 # -- --inject and --no-proxy ---------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_a_suppression_in_every_format(repo: Path) -> None:
     ]
 
     github = _validate(repo, "github")
-    assert (f"::notice file=k8s/app.yaml,line=8,col=1,title=k8s-unknown-field::ConfigMap "
+    assert ("::notice file=k8s/app.yaml,line=8,col=1,title=k8s-unknown-field::ConfigMap "
             "shop/settings: unknown field datas") in github
     assert f"(suppressed: {REASON})\n" in github
 
