@@ -70,13 +70,11 @@ def check(sources: list[Source], account_sources: list[Source], options: DoctorO
           held: trust.Trust) -> DoctorResult:
     """The findings over parsed inputs (pure); InputErrors for fields of the wrong type."""
     resources = list(inputs.resources(sources))
-    listed = [r for r in inputs.resources(account_sources)
-              if r.kind == "ServiceAccount" and r.group == ""]  # the rest of them is not read
-    problems = fieldtypes.problems([*listed, *resources], options.namespace)
+    accounts = Accounts(options.namespace)
+    accounts.add_from(inputs.resources(account_sources))  # of those files, all that is read
+    problems = fieldtypes.problems([*accounts, *resources], options.namespace)
     if problems:
         raise InputErrors(problems)
-    accounts = Accounts(options.namespace)
-    accounts.add_from(listed)
     accounts.add_from(resources)
     findings = placement.check(resources, accounts, namespace=options.namespace)
     findings += trust.check(resources, accounts, held, namespace=options.namespace)

@@ -48,7 +48,9 @@ def deciding(resource: Resource, path: Path, template: dict[str, Any], title: st
     """What deciding whether a template is touched reads: its metadata, labels, spec, account,
     and the object's names (its namespace is the pod's; a Pod's metadata is its template's)."""
     found = against(resource, title, path, _template(("labels",), not path), template)
-    return found + against(resource, title, (), _metadata(()), resource.data) if path else found
+    if path:
+        found += against(resource, title, (), _metadata(()), resource.data)
+    return found
 
 
 def labelled(resource: Resource, path: Path, template: dict[str, Any], title: str) -> list[InputError]:
@@ -104,9 +106,9 @@ def error(resource: Resource, title: str, path: Path, value: Any, wanted: str,
 def _template(metadata: tuple[str, ...], named: bool) -> Schema:
     """``named``: the template is the object (a Pod), and its metadata holds the names too."""
     full = types.template_schema()["properties"]
+    shallow = _shallow(full["metadata"], metadata)
     return {"type": ["object"], "properties": {
-        "metadata": _named(_shallow(full["metadata"], metadata)) if named
-        else _shallow(full["metadata"], metadata),
+        "metadata": _named(shallow) if named else shallow,
         "spec": _shallow(full["spec"], ("serviceAccountName", "serviceAccount"), nullable=True),
     }}
 
@@ -121,8 +123,9 @@ def _metadata(maps: tuple[str, ...]) -> Schema:
 
 
 def _named(metadata: Schema) -> Schema:
-    metadata["properties"].update(name=_NAME, generateName=_NAME, namespace=_NAME)
-    return metadata
+    """``metadata`` with the names too."""
+    names = {"name": _NAME, "generateName": _NAME, "namespace": _NAME}
+    return {**metadata, "properties": {**metadata["properties"], **names}}
 
 
 def _shallow(schema: Schema, names: tuple[str, ...], nullable: bool = False) -> Schema:
